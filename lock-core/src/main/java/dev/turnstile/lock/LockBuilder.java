@@ -1,0 +1,79 @@
+package dev.turnstile.lock;
+
+import dev.turnstile.lock.park.LockConfig;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The settings every Turnstile lock shares: fairness policy, name and fairness clock. Each lock type
+ * has its own builder that adds {@code build(value)}.
+ *
+ * @param <B> the concrete builder, returned by every setter for chaining
+ */
+public abstract class LockBuilder<B extends LockBuilder<B>> {
+    private Fairness fairness = Fairness.EVENTUAL;
+    private String name;
+    private NanoClock clock = NanoClock.SYSTEM;
+    private long handOffMeanNanos = LockConfig.DEFAULT_HAND_OFF_MEAN_NANOS;
+    private long longHoldNanos = LockConfig.DEFAULT_LONG_HOLD_NANOS;
+
+    LockBuilder() {
+    }
+
+    /** The fairness policy; {@link Fairness#EVENTUAL} by default. */
+    public final B fairness(Fairness fairness) {
+        this.fairness = Objects.requireNonNull(fairness, "fairness");
+        return self();
+    }
+
+    /** A name for diagnostics and exception messages; none by default. */
+    public final B name(String name) {
+        this.name = Objects.requireNonNull(name, "name");
+        return self();
+    }
+
+    /** The clock fairness decisions read; {@link NanoClock#SYSTEM} by default. For tests. */
+    public final B clock(NanoClock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return self();
+    }
+
+    /**
+     * The mean interval of the {@link Fairness#EVENTUAL} fairness timer (0.5 ms by default): the
+     * shorter, the more often a contended release hands off, trading throughput for tail latency.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public final B handOffEvery(Duration meanInterval) {
+        this.handOffMeanNanos = positiveNanos(meanInterval, "hand-off interval");
+        return self();
+    }
+
+    /**
+     * Under {@link Fairness#EVENTUAL}, a critical section that held the lock longer than this (1 ms by
+     * default) ends with a hand-off, so long holders cannot starve those queued behind them.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public final B handOffAfterHolding(Duration threshold) {
+        this.longHoldNanos = positiveNanos(threshold, "long-hold threshold");
+        return self();
+    }
+
+    final LockConfig config() {
+        return new LockConfig(fairness, name, clock, handOffMeanNanos, longHoldNanos);
+    }
+
+    @SuppressWarnings("unchecked")
+    private B self() {
+        return (B) this;
+    }
+
+    private static long positiveNanos(Duration d, String what) {
+        Objects.requireNonNull(d, what);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive: " + d);
+        }
+        return Timeouts.saturatedNanos(d);
+    }
+}

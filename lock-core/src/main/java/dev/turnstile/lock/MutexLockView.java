@@ -1,0 +1,74 @@
+package dev.turnstile.lock;
+
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * {@link Mutex#asLock()}: a thread-owned {@link Lock} over a mutex. The owner is recorded here, in
+ * the mutex's side state, so the mutex itself needs no field for it.
+ */
+final class MutexLockView implements Lock {
+    private final Mutex<?> mutex;
+    /**
+     * The thread holding the mutex through this view. Written only by that thread (set after
+     * acquiring, cleared before releasing), so a thread reading it sees itself only if it owns it.
+     */
+    private Thread owner;
+
+    MutexLockView(Mutex<?> mutex) {
+        this.mutex = mutex;
+    }
+
+    @Override
+    public void lock() {
+        mutex.acquire();
+        owner = Thread.currentThread();
+    }
+
+    @Override
+    public void lockInterruptibly() throws InterruptedException {
+        mutex.acquireInterruptibly();
+        owner = Thread.currentThread();
+    }
+
+    @Override
+    public boolean tryLock() {
+        if (mutex.tryAcquireNow()) {
+            owner = Thread.currentThread();
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+        Objects.requireNonNull(unit, "unit");
+        if (mutex.tryAcquireInterruptibly(Math.max(0L, unit.toNanos(time)))) {
+            owner = Thread.currentThread();
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public void unlock() {
+        if (owner != Thread.currentThread()) {
+            throw new IllegalMonitorStateException(
+                    Thread.currentThread() + " does not hold " + mutex + " through its Lock view");
+        }
+        owner = null;
+        mutex.releaseLock(false);
+    }
+
+    @Override
+    public Condition newCondition() {
+        throw new UnsupportedOperationException("conditions on a Mutex's Lock view are not supported yet");
+    }
+
+    @Override
+    public String toString() {
+        return "Lock view of " + mutex;
+    }
+}

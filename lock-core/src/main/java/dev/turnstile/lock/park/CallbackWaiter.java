@@ -1,0 +1,99 @@
+package dev.turnstile.lock.park;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * An asynchronous acquisition: no thread waits; {@link #onGrant()} runs once the lock is granted.
+ * This is the node every asynchronous front-end (CompletableFuture, Reactor, Vert.x) adapts.
+ *
+ * <h2>Where {@code onGrant} runs</h2>
+ * Without an executor, on the thread that granted the lock (the releasing thread, or the acquiring
+ * thread if the lock was free) through a per-thread trampoline: grants made while a callback runs
+ * are queued and run after it returns, never nested, so a chain of any length cannot overflow the
+ * stack. With an executor, {@code onGrant} is submitted to it; if it refuses, the lock is released
+ * and {@link #onGrantFailed(Throwable)} runs instead, so a refused grant never strands the lock.
+ *
+ * <h2>Cancellation</h2>
+ * {@link #cancel()} withdraws a waiter that has not been granted and returns {@code true}; once it
+ * returns {@code false}, the lock is (or is about to be) this waiter's, and {@code onGrant} will run:
+ * a front-end whose consumer has gone away must release the lock there. A waiter is single-use.
+ *
+ * <p>Callbacks must not block and should not throw; an exception thrown by {@code onGrant} is passed
+ * to the current thread's uncaught-exception handler and does not disturb other deliveries. The lock
+ * stays granted in that case: the front-end owns it and must release it.
+ */
+public abstract non-sealed class CallbackWaiter extends Waiter implements Runnable {
+    private final Executor executor;
+    private volatile RawLock lock;
+
+    /**
+     * @param mode     the lock-specific mode to acquire
+     * @param executor where {@link #onGrant()} runs, or {@code null} for the granting thread's trampoline
+     */
+    protected CallbackWaiter(int mode, Executor executor) {
+        super(mode);
+        this.executor = executor;
+    }
+
+    /** Runs once, when the lock has been granted to this waiter. Must not block. */
+    protected abstract void onGrant();
+
+    /**
+     * Runs instead of {@link #onGrant()} when the grant could not be delivered (the executor refused
+     * it). The lock has already been released.
+     */
+    protected abstract void onGrantFailed(Throwable cause);
+
+    /**
+     * Withdraws this waiter if it has not been granted yet.
+     *
+     * @return {@code true} if it was withdrawn (it will never be granted); {@code false} if it was
+     *         not queued: already granted (then {@link #onGrant()} runs or has run), or not yet
+     *         submitted, or still being submitted by {@code acquireAsync} on another thread (call
+     *         again once that returns)
+     */
+    public final boolean cancel() {
+        RawLock l = lock;
+        return l != null && l.cancel(this);
+    }
+
+    /** The lock this waiter was submitted to, or {@code null} before submission. */
+    public final RawLock lock() {
+        return lock;
+    }
+
+    /** Binds this waiter to the lock it is submitted to; a waiter is single-use. */
+    final void bind(RawLock target) {
+        if (lock != null) {
+            throw new IllegalStateException("a callback waiter can be submitted only once");
+        }
+        lock = target;
+    }
+
+    /** Delivery entry point for the executor and the trampoline; not for front-ends to call. */
+    @Override
+    public final void run() {
+        try {
+            onGrant();
+        } catch (Throwable t) {
+            Thread current = Thread.currentThread();
+            current.getUncaughtExceptionHandler().uncaughtException(current, t);
+        }
+    }
+
+    @Override
+    void signal(RawLock granted, int finalStatus) {
+        setStatus(finalStatus);
+        if (executor == null) {
+            Trampoline.deliver(this);
+            return;
+        }
+        try {
+            executor.execute(this);
+        } catch (RejectedExecutionException e) {
+            granted.release(mode, false);
+            onGrantFailed(e);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package dev.turnstile.lock.park;
+
+import dev.turnstile.lock.Fairness;
+import dev.turnstile.lock.NanoClock;
+import java.util.Objects;
+
+/**
+ * A lock's immutable settings. Kept out of the lock object itself so that an uncontended lock stays
+ * small: the lock's queue reference points at its (usually shared) configuration until the lock is
+ * first contended, and at a {@link WaitQueue} that holds the configuration from then on.
+ *
+ * @param fairness          how contended releases choose between waking and handing off
+ * @param name              the name diagnostics show, or {@code null}
+ * @param clock             the time source of fairness decisions
+ * @param handOffMeanNanos  mean interval of the {@link Fairness#EVENTUAL} fairness timer
+ * @param longHoldNanos     a critical section longer than this ends with a hand-off under {@link Fairness#EVENTUAL}
+ */
+public record LockConfig(Fairness fairness, String name, NanoClock clock, long handOffMeanNanos, long longHoldNanos) {
+
+    /** Mean interval between timer-driven hand-offs: 0.5 ms, as in parking_lot. */
+    public static final long DEFAULT_HAND_OFF_MEAN_NANOS = 500_000L;
+
+    /** Critical sections longer than 1 ms end with a hand-off. */
+    public static final long DEFAULT_LONG_HOLD_NANOS = 1_000_000L;
+
+    /** The configuration every lock built without a builder shares. */
+    public static final LockConfig DEFAULT = new LockConfig(
+            Fairness.EVENTUAL, null, NanoClock.SYSTEM, DEFAULT_HAND_OFF_MEAN_NANOS, DEFAULT_LONG_HOLD_NANOS);
+
+    public LockConfig {
+        Objects.requireNonNull(fairness, "fairness");
+        Objects.requireNonNull(clock, "clock");
+        if (handOffMeanNanos <= 0) {
+            throw new IllegalArgumentException("hand-off interval must be positive: " + handOffMeanNanos + " ns");
+        }
+        if (longHoldNanos <= 0) {
+            throw new IllegalArgumentException("long-hold threshold must be positive: " + longHoldNanos + " ns");
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.turnstile.lock.park;
+
+import java.util.ArrayDeque;
+
+/**
+ * Runs granted callbacks on the current thread without letting them nest. A callback that releases
+ * the lock grants the next waiter, whose callback would otherwise run inside the first one, and so on
+ * down the stack: a chain of a million async hand-offs would overflow it (kotlinx.coroutines #80).
+ * Here the outermost delivery on a thread drains a per-thread queue; deliveries made while it drains
+ * are appended, so the stack depth stays constant and the queue holds only what is pending.
+ */
+final class Trampoline {
+    private static final ThreadLocal<Trampoline> CURRENT = ThreadLocal.withInitial(Trampoline::new);
+
+    private final ArrayDeque<CallbackWaiter> pending = new ArrayDeque<>();
+    private boolean draining;
+
+    private Trampoline() {
+    }
+
+    /** Delivers {@code waiter}'s grant now, or after the delivery already running on this thread. */
+    static void deliver(CallbackWaiter waiter) {
+        Trampoline t = CURRENT.get();
+        if (t.draining) {
+            t.pending.addLast(waiter);
+            return;
+        }
+        t.draining = true;
+        try {
+            for (CallbackWaiter w = waiter; w != null; w = t.pending.pollFirst()) {
+                w.run();
+            }
+        } finally {
+            t.draining = false;
+        }
+    }
+}

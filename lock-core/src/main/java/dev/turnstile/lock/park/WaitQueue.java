@@ -1,0 +1,255 @@
+package dev.turnstile.lock.park;
+
+import dev.turnstile.lock.Fairness;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+
+/**
+ * The FIFO of one lock's waiters, and the lock's fairness state. Created the first time the lock is
+ * contended (or needs side state, such as a {@code java.util.concurrent.locks.Lock} view), then kept
+ * for the lock's life; an uncontended lock never allocates one.
+ *
+ * <h2>The guard</h2>
+ * A small test-and-test-and-set spin lock, held only for O(1) list surgery and the bookkeeping of a
+ * single admission: never while parking, never while running a callback or any user code. A holder
+ * can therefore only be delayed by preemption, which is why contenders fall back from
+ * {@link Thread#onSpinWait()} to {@link Thread#yield()} after a few rounds. (A {@code synchronized}
+ * block would pin a virtual thread's carrier on JDK 21; a {@code ReentrantLock} would be a lock
+ * inside the lock.)
+ *
+ * <h2>What it holds</h2>
+ * <ul>
+ *   <li>the doubly linked list of WAITING {@link Waiter}s, {@code head} first;</li>
+ *   <li>{@code size}, readable without the guard for introspection;</li>
+ *   <li>the {@link Fairness#EVENTUAL} timer ({@code nextTimedHandOff}) and the start of the current
+ *       hold as far as the lock saw it ({@code heldSince});</li>
+ *   <li>counters of hand-offs and wake-ups, for tests and diagnostics;</li>
+ *   <li>one attachment slot for per-lock side state that must not cost an uncontended lock a field.</li>
+ * </ul>
+ */
+public final class WaitQueue {
+    final LockConfig config;
+
+    private volatile int guard;
+    private Waiter head;
+    private Waiter tail;
+    private volatile int size;
+
+    /** When the current holder's hold began, as far as the lock saw it; fairness clock. */
+    volatile long heldSince;
+    /** When the EVENTUAL timer next forces a hand-off; fairness clock; guarded. */
+    private long nextTimedHandOff;
+
+    private long handOffs;
+    private long wakeUps;
+
+    private volatile Object attachment;
+
+    WaitQueue(LockConfig config) {
+        this.config = config;
+        long now = config.clock().nanoTime();
+        this.heldSince = now;
+        this.nextTimedHandOff = now + randomInterval();
+    }
+
+    // ---- the guard
+
+    void lock() {
+        if (!GUARD.compareAndSet(this, 0, 1)) {
+            lockContended();
+        }
+    }
+
+    private void lockContended() {
+        int spins = 0;
+        do {
+            while (guard != 0) {
+                if (++spins < 64) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+        } while (!GUARD.compareAndSet(this, 0, 1));
+    }
+
+    void unlock() {
+        GUARD.setRelease(this, 0);
+    }
+
+    // ---- the list (guarded)
+
+    Waiter head() {
+        return head;
+    }
+
+    boolean isEmpty() {
+        return head == null;
+    }
+
+    /** Appends {@code w}, or puts it first when it is a woken waiter that keeps its place. */
+    void link(Waiter w, boolean atFront) {
+        if (head == null) {
+            w.prev = w.next = null;
+            head = tail = w;
+        } else if (atFront) {
+            w.prev = null;
+            w.next = head;
+            head.prev = w;
+            head = w;
+        } else {
+            w.next = null;
+            w.prev = tail;
+            tail.next = w;
+            tail = w;
+        }
+        size = size + 1;
+    }
+
+    void unlink(Waiter w) {
+        Waiter p = w.prev;
+        Waiter n = w.next;
+        if (p == null) {
+            head = n;
+        } else {
+            p.next = n;
+        }
+        if (n == null) {
+            tail = p;
+        } else {
+            n.prev = p;
+        }
+        w.prev = w.next = null;
+        size = size - 1;
+    }
+
+    /**
+     * Detaches the first {@code count} waiters, marks them CLAIMED and returns the first of them; the
+     * detached waiters stay chained through {@code next}, the last one's being {@code null}.
+     */
+    Waiter detachFirst(int count) {
+        if (count == 0) {
+            return null;
+        }
+        Waiter first = head;
+        Waiter last = first;
+        last.setStatus(Waiter.CLAIMED);
+        for (int i = 1; i < count; i++) {
+            last = last.next;
+            last.setStatus(Waiter.CLAIMED);
+        }
+        head = last.next;
+        if (head == null) {
+            tail = null;
+        } else {
+            head.prev = null;
+        }
+        last.next = null;
+        size = size - count;
+        return first;
+    }
+
+    // ---- fairness (guarded)
+
+    /**
+     * Decides how the release now under way treats the head waiter: {@code true} to hand the lock
+     * over, {@code false} to release it and wake the waiter. Advances the EVENTUAL timer when it fires.
+     */
+    boolean shouldHandOff(boolean fairRequested) {
+        Fairness fairness = config.fairness();
+        if (fairness == Fairness.FIFO || fairRequested) {
+            return true;
+        }
+        if (fairness == Fairness.BARGING) {
+            return false;
+        }
+        long now = config.clock().nanoTime();
+        if (now - heldSince > config.longHoldNanos()) {
+            return true;
+        }
+        if (now - nextTimedHandOff >= 0) {
+            nextTimedHandOff = now + randomInterval();
+            return true;
+        }
+        return false;
+    }
+
+    /** Uniform in [0, 2 × mean): the timer fires on average every {@code handOffMeanNanos}. */
+    private long randomInterval() {
+        return ThreadLocalRandom.current().nextLong(2 * config.handOffMeanNanos());
+    }
+
+    /** Records that a hold began now (a grant, or a contended acquisition). */
+    void holdStarted() {
+        heldSince = config.clock().nanoTime();
+    }
+
+    void countAdmission(boolean handOff) {
+        if (handOff) {
+            handOffs++;
+        } else {
+            wakeUps++;
+        }
+    }
+
+    // ---- introspection (any thread)
+
+    /** The number of queued waiters: exact under the guard, a recent value otherwise. */
+    public int size() {
+        return size;
+    }
+
+    /** Contended releases that handed the lock straight to a waiter. */
+    public long handOffs() {
+        lock();
+        try {
+            return handOffs;
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Contended releases that freed the lock and woke a waiter to compete for it. */
+    public long wakeUps() {
+        lock();
+        try {
+            return wakeUps;
+        } finally {
+            unlock();
+        }
+    }
+
+    /** This lock's configuration. */
+    public LockConfig config() {
+        return config;
+    }
+
+    /** The attachment, created by {@code factory} on first use; at most one is ever installed. */
+    @SuppressWarnings("unchecked")
+    <A> A attachment(Supplier<A> factory) {
+        Object a = attachment;
+        if (a == null) {
+            A created = factory.get();
+            a = ATTACHMENT.compareAndExchange(this, null, created);
+            if (a == null) {
+                a = created;
+            }
+        }
+        return (A) a;
+    }
+
+    private static final VarHandle GUARD;
+    private static final VarHandle ATTACHMENT;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            GUARD = l.findVarHandle(WaitQueue.class, "guard", int.class);
+            ATTACHMENT = l.findVarHandle(WaitQueue.class, "attachment", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

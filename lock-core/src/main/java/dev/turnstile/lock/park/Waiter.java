@@ -1,0 +1,89 @@
+package dev.turnstile.lock.park;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One waiting acquisition in a {@link WaitQueue}: a thread that parks ({@link ThreadWaiter}) or a
+ * callback that is run when the lock is granted ({@link CallbackWaiter}).
+ *
+ * <h2>Status</h2>
+ * <pre>
+ *   PENDING ─(link)─► WAITING ─(admit)─► CLAIMED ─(signal)─► GRANTED | WOKEN
+ *                        │                                              │
+ *                        └─(cancel)─► CANCELLED              WOKEN ─(link again)─► WAITING
+ * </pre>
+ * <ul>
+ *   <li>{@code PENDING}: new, not yet in the queue; a cancel returns {@code false}.</li>
+ *   <li>{@code WAITING}: linked in the queue. A waiter is in the queue exactly while it is WAITING;
+ *       link, admit and cancel all happen under the queue guard.</li>
+ *   <li>{@code CLAIMED}: taken off the queue by a release (or by a cancellation that let it in), not
+ *       yet told. A cancel that finds it here has lost the race.</li>
+ *   <li>{@code GRANTED}: owns the lock in its mode; the lock state already counts it.</li>
+ *   <li>{@code WOKEN}: the lock was released and this thread waiter must compete for it again (at
+ *       least one attempt; if it loses it is linked again at the front, keeping its place).</li>
+ *   <li>{@code CANCELLED}: withdrawn (timeout, interrupt, cancelled future); owns nothing.</li>
+ * </ul>
+ * Grant and cancel race on the single compare-and-set out of WAITING. Both sides make it while
+ * holding the queue guard, so the queue links never point at a waiter that has left WAITING. The
+ * loser compensates: a cancel that finds CLAIMED or GRANTED knows the lock is (about to be) its
+ * owner's and must use or release it.
+ *
+ * <p>{@code prev}/{@code next} are read and written only under the queue guard, with one exception:
+ * the releaser walks the chain of CLAIMED waiters it detached, reading {@code next} before it
+ * publishes the final status (after which the waiter may re-enqueue and reuse the links).
+ */
+public abstract sealed class Waiter permits ThreadWaiter, CallbackWaiter {
+    static final int PENDING = 0;
+    static final int WAITING = 1;
+    static final int CLAIMED = 2;
+    static final int GRANTED = 3;
+    static final int WOKEN = 4;
+    static final int CANCELLED = 5;
+
+    /** The lock-specific mode this waiter asks for (exclusive, shared, …): opaque to the core. */
+    final int mode;
+    private volatile int status;
+    Waiter prev;
+    Waiter next;
+
+    Waiter(int mode) {
+        this.mode = mode;
+    }
+
+    /** Tells the waiter its final status; runs outside the queue guard. */
+    abstract void signal(RawLock lock, int finalStatus);
+
+    final int status() {
+        return status;
+    }
+
+    final void setStatus(int s) {
+        status = s;
+    }
+
+    final boolean casStatus(int expect, int update) {
+        return STATUS.compareAndSet(this, expect, update);
+    }
+
+    /** Whether the lock has been granted to this waiter (it owns the lock, or will as soon as told). */
+    public final boolean isGranted() {
+        int s = status;
+        return s == GRANTED || (s == CLAIMED && this instanceof CallbackWaiter);
+    }
+
+    /** Whether this waiter was withdrawn before it was granted. */
+    public final boolean isCancelled() {
+        return status == CANCELLED;
+    }
+
+    private static final VarHandle STATUS;
+
+    static {
+        try {
+            STATUS = MethodHandles.lookup().findVarHandle(Waiter.class, "status", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+/**
+ * Turnstile's core: the shared parking core and the locks built on it ({@link dev.turnstile.lock.Mutex}
+ * and friends). No runtime dependencies.
+ *
+ * <p>{@code dev.turnstile.lock.park} is internal: it is exported only to Turnstile's own adapter
+ * modules, which build their front-ends on its callback waiter.
+ */
+module dev.turnstile.lock {
+    exports dev.turnstile.lock;
+    exports dev.turnstile.lock.park to
+            dev.turnstile.lock.reactor,
+            dev.turnstile.lock.vertx,
+            dev.turnstile.lock.loom;
+}
