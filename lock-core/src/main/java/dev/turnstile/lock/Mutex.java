@@ -166,7 +166,11 @@ public final class Mutex<T> extends RawLock {
      * {@link Lock#newCondition()} is not supported yet.
      */
     public Lock asLock() {
-        return attachment(() -> new MutexLockView(this));
+        return attachment(Mutex::newLockView);
+    }
+
+    private static MutexLockView newLockView(RawLock mutex) {
+        return new MutexLockView((Mutex<?>) mutex);
     }
 
     /** The name given to the builder, or {@code null}. */

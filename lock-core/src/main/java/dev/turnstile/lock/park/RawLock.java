@@ -4,6 +4,7 @@ import dev.turnstile.lock.Fairness;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 /**
  * The parking core: one state word, one lazily created {@link WaitQueue}, and the only code in
@@ -400,9 +401,13 @@ public abstract class RawLock {
         return witness == q ? created : (WaitQueue) witness;
     }
 
-    /** Per-lock side state kept in the wait queue (created if needed), so the lock needs no field for it. */
-    protected final <A> A attachment(java.util.function.Supplier<A> factory) {
-        return waitQueue().attachment(factory);
+    /**
+     * Per-lock side state kept in the wait queue (created if needed), so the lock needs no field for
+     * it. Pass a non-capturing factory (a static method reference) and the call allocates nothing
+     * once the attachment exists.
+     */
+    protected final <A> A attachment(Function<RawLock, A> factory) {
+        return waitQueue().attachment(this, factory);
     }
 
     /** The wait queue if the lock has ever needed one, else {@code null}; for introspection. */

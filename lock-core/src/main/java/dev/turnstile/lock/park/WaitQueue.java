@@ -4,7 +4,7 @@ import dev.turnstile.lock.Fairness;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The FIFO of one lock's waiters, and the lock's fairness state. Created the first time the lock is
@@ -228,10 +228,10 @@ public final class WaitQueue {
 
     /** The attachment, created by {@code factory} on first use; at most one is ever installed. */
     @SuppressWarnings("unchecked")
-    <A> A attachment(Supplier<A> factory) {
+    <A> A attachment(RawLock lock, Function<RawLock, A> factory) {
         Object a = attachment;
         if (a == null) {
-            A created = factory.get();
+            A created = factory.apply(lock);
             a = ATTACHMENT.compareAndExchange(this, null, created);
             if (a == null) {
                 a = created;
