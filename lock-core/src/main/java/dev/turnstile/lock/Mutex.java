@@ -228,6 +228,9 @@ public final class Mutex<T> extends RawLock {
 
     void releaseLock(boolean fair) {
         if (fair || !casState(LOCKED, 0)) {
+            if ((state() & LOCKED) == 0) {
+                throw new IllegalStateException(this + " is not locked: a guard was released twice at once");
+            }
             release(EXCLUSIVE, fair);
         }
     }

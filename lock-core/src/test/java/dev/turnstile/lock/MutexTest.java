@@ -77,6 +77,16 @@ class MutexTest {
     }
 
     @Test
+    void releasingAnUnlockedMutexThrowsInsteadOfCorruptingIt() {
+        // What the second of two threads racing to close one guard runs into.
+        Mutex<String> m = new Mutex<>("v");
+        assertThrows(IllegalStateException.class, () -> m.releaseLock(false));
+        assertThrows(IllegalStateException.class, () -> m.releaseLock(true));
+        assertFalse(m.isLocked());
+        m.lock().close();
+    }
+
+    @Test
     void aClosedGuardRefusesEveryUse() {
         Mutex<String> m = new Mutex<>("v");
         MutexGuard<String> g = m.lock();
