@@ -17,8 +17,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
  */
 @JCStressTest
 @SuppressWarnings("try") // the guard is held for its scope only; the body never reads it
-@Outcome(id = "2, 1", expect = Expect.ACCEPTABLE, desc = "actor 1 then actor 2: both increments kept")
-@Outcome(id = "1, 2", expect = Expect.ACCEPTABLE, desc = "actor 2 then actor 1: both increments kept")
+@Outcome(id = "1, 2", expect = Expect.ACCEPTABLE, desc = "actor 1 then actor 2: both increments kept")
+@Outcome(id = "2, 1", expect = Expect.ACCEPTABLE, desc = "actor 2 then actor 1: both increments kept")
 @Outcome(expect = Expect.FORBIDDEN, desc = "both were inside the lock at once (lost update)")
 @State
 public class MutexMutualExclusion {
