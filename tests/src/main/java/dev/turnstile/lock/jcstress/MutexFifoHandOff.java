@@ -19,6 +19,8 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * handed the lock, the lock never became free, so the barger can only win after the waiter is done).
  * The waiter queues with a long {@code tryLock(Duration)}. Whoever gets the lock must see the write,
  * the two holders must not overlap, and the waiter must not be stranded (it would time out: -1).
+ * Overlapping holders here would be a double grant, the race Vert.x's local locks once had (their
+ * {@code release()} had to be made idempotent; ANCHORS, "Async locks").
  * Two actors only: jcstress skips tests with more actors than CPUs, and CI has two.
  *
  * <p>Result: waiter's view of the data (-1 = timed out), barger's view (-2 = refused), overlap

@@ -1,6 +1,7 @@
 package dev.turnstile.lock.stress;
 
 import static dev.turnstile.lock.testing.Contention.assertContended;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -12,7 +13,6 @@ import dev.turnstile.lock.MutexGuard;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -96,12 +96,12 @@ class MutexStressTest {
 
     private static void runPlatformIncrementers(Mutex<long[]> counter, int incrementsPerThread) {
         assertTimeoutPreemptively(BOUND, () -> {
-            // Without a common start, the first threads finish before the last ones exist: no contention.
-            CountDownLatch startGate = new CountDownLatch(1);
+            // Start with every thread queued behind the test: otherwise the first threads can finish
+            // (or win every race by spinning) before the others exist, and nothing ever waits.
+            MutexGuard<long[]> startGate = counter.lock();
             List<Thread> threads = new ArrayList<>();
             for (int t = 0; t < PLATFORM_THREADS; t++) {
                 threads.add(Thread.ofPlatform().name("incrementer-" + t).start(() -> {
-                    awaitUninterruptibly(startGate);
                     for (int i = 0; i < incrementsPerThread; i++) {
                         try (MutexGuard<long[]> g = counter.lock()) {
                             g.get()[0]++;
@@ -109,27 +109,13 @@ class MutexStressTest {
                     }
                 }));
             }
-            startGate.countDown();
+            await().atMost(BOUND).until(() -> counter.queueLength() == PLATFORM_THREADS);
+            startGate.close();
             for (Thread thread : threads) {
                 thread.join();
             }
         });
         assertContended(counter);
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                latch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static long total(Mutex<long[]> counter) {
