@@ -31,8 +31,10 @@ final class BenchOptions {
             Usage: scripts/lockbench [flags]
               --full                 the long run (defaults below in brackets: quick [full])
               --threads T            workers per run [32]
-              --ops N                operations per worker per round [2000 [50000]]
+              --ops N                operations per worker per round [40000 [200000]]
               --rounds R             measured rounds after one warm-up round [3 [10]]
+              --round-cap MS         stop a round still running after MS ms, so that slow (fair) locks
+                                     cannot eat the budget; throughput is then what was done [200 [5000]]
               --regimes LIST         extreme(N=2),heavy(64),light(1000),none(1000000), or name=N [all four]
               --workers LIST         platform,virtual [both]
               --read-mixes LIST      read percentages of the read-heavy mixes, or none [90,99]
@@ -54,6 +56,7 @@ final class BenchOptions {
     int threads = 32;
     int ops = -1;
     int rounds = -1;
+    int roundCapMs = -1;
     List<Regime> regimes = Regime.STANDARD;
     List<WorkerKind> workers = List.of(WorkerKind.PLATFORM, WorkerKind.VIRTUAL);
     List<Integer> readMixes = List.of(90, 99);
@@ -81,6 +84,7 @@ final class BenchOptions {
                 case "--threads" -> o.threads = positive(a, args, ++i);
                 case "--ops" -> o.ops = positive(a, args, ++i);
                 case "--rounds" -> o.rounds = positive(a, args, ++i);
+                case "--round-cap" -> o.roundCapMs = positive(a, args, ++i);
                 case "--regimes" -> o.regimes = list(a, args, ++i).stream().map(Regime::parse).toList();
                 case "--workers" -> o.workers = list(a, args, ++i).stream().map(WorkerKind::of)
                         .peek(k -> {
@@ -111,7 +115,10 @@ final class BenchOptions {
             }
         }
         if (o.ops < 0) {
-            o.ops = o.full ? 50_000 : 2_000;
+            o.ops = o.full ? 200_000 : 40_000;
+        }
+        if (o.roundCapMs < 0) {
+            o.roundCapMs = o.full ? 5_000 : 200;
         }
         if (o.rounds < 0) {
             o.rounds = o.full ? 10 : 3;
@@ -123,7 +130,7 @@ final class BenchOptions {
     List<String> forChild() {
         List<String> a = new ArrayList<>(List.of(
                 "--threads", Integer.toString(threads), "--ops", Integer.toString(ops),
-                "--rounds", Integer.toString(rounds),
+                "--rounds", Integer.toString(rounds), "--round-cap", Integer.toString(roundCapMs),
                 "--regimes", String.join(",", regimes.stream().map(r -> r.name() + "=" + r.locks()).toList()),
                 "--workers", String.join(",", workers.stream().map(WorkerKind::label).toList()),
                 "--read-mixes", readMixes.isEmpty() ? "none"

@@ -69,26 +69,30 @@ public final class LockBench {
         if (c.runsRegimes() && o.exclusiveRegimes) {
             for (Regime r : o.regimes) {
                 for (WorkerKind k : o.workers) {
-                    list.add(new Scenario(r.name(), r.locks(), 0, k, o.threads, o.ops, o.rounds));
+                    list.add(new Scenario(r.name(), r.locks(), 0, k, o.threads, o.ops, o.rounds, capNanos(o)));
                 }
             }
         }
         if (c.runsReadMixes()) {
             for (int p : o.readMixes) {
                 for (WorkerKind k : o.workers) {
-                    list.add(new Scenario("read " + p + "%", o.mixLocks, p, k, o.threads, o.ops, o.rounds));
+                    list.add(new Scenario("read " + p + "%", o.mixLocks, p, k, o.threads, o.ops, o.rounds, capNanos(o)));
                 }
             }
         }
         if (c.runsAsync() && o.async) {
             for (Regime r : o.regimes) {
-                list.add(new Scenario(r.name(), r.locks(), 0, WorkerKind.ASYNC, o.threads, o.ops, o.rounds));
+                list.add(new Scenario(r.name(), r.locks(), 0, WorkerKind.ASYNC, o.threads, o.ops, o.rounds, capNanos(o)));
             }
         }
         return list;
     }
 
-    private static int runAll(BenchOptions o) throws Exception {
+    private static long capNanos(BenchOptions o) {
+        return TimeUnit.MILLISECONDS.toNanos(o.roundCapMs);
+    }
+
+    static int runAll(BenchOptions o) throws Exception {
         long start = System.nanoTime();
         List<Result> results = new ArrayList<>();
         List<String> failures = new ArrayList<>();
@@ -180,8 +184,8 @@ public final class LockBench {
     }
 
     private static String describe(BenchOptions o) {
-        return String.format(Locale.ROOT, "%d workers, %d ops per worker, %d rounds (+1 warm-up), %d processors, %s %s",
-                o.threads, o.ops, o.rounds, Runtime.getRuntime().availableProcessors(),
+        return String.format(Locale.ROOT, "%d workers, %d ops per worker, %d rounds (+1 warm-up) capped at %d ms, %d processors, %s %s",
+                o.threads, o.ops, o.rounds, o.roundCapMs, Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.vm.name"), Runtime.version());
     }
 }

@@ -3,6 +3,7 @@ package dev.turnstile.lock.bench.contender;
 import dev.turnstile.lock.Fairness;
 import dev.turnstile.lock.Mutex;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.concurrent.locks.StampedLock;
@@ -26,8 +27,11 @@ public final class Contenders {
 
     /** Every contender, in report order. */
     public static final List<Contender> ALL = List.of(
-            exclusive("mutex-eventual", "Turnstile Mutex (EVENTUAL)", true, n -> mutexes(n, Fairness.EVENTUAL)),
-            exclusive("mutex-fifo", "Turnstile Mutex (FIFO)", true, n -> mutexes(n, Fairness.FIFO)),
+            exclusive("mutex-eventual", "Turnstile Mutex (EVENTUAL)", true,
+                    n -> new MutexGuardTable(n, mutexFactory(Fairness.EVENTUAL))),
+            exclusive("mutex-fifo", "Turnstile Mutex (FIFO)", true, n -> new MutexGuardTable(n, mutexFactory(Fairness.FIFO))),
+            exclusive("mutex-eventual-view", "Turnstile Mutex (EVENTUAL, asLock)", true,
+                    n -> new ProbedLockTable<Mutex<?>>(n, mutexFactory(Fairness.EVENTUAL), Mutex::asLock, Mutex::isLocked)),
             exclusive("reentrant", "ReentrantLock (nonfair)", false,
                     n -> new ProbedLockTable<ReentrantLock>(n, i -> new ReentrantLock(), l -> l, ReentrantLock::isLocked)),
             exclusive("reentrant-fair", "ReentrantLock (fair)", false,
@@ -55,29 +59,28 @@ public final class Contenders {
     }
 
     /**
-     * Turnstile mutexes taken through their {@code asLock()} view, the allocation-free path (the guard
-     * API allocates its guard, see docs/benchmarks.md). The view is fetched on every acquisition, so a
-     * mutex that is never touched never grows the side state the view lives in.
+     * Makes mutexes guarding nothing (the counters live beside them, as for every contender). With the
+     * default policy {@code new Mutex<>(null)} shares the default configuration; a builder gives each
+     * mutex a configuration object of its own.
      */
-    private static LockTable mutexes(int n, Fairness fairness) {
-        // new Mutex<>(null) shares the default configuration; the builder gives each mutex its own copy.
-        java.util.function.IntFunction<Mutex<Void>> factory = fairness == Fairness.EVENTUAL
-                ? i -> new Mutex<>(null)
-                : i -> Mutex.builder().fairness(fairness).build(null);
-        return new ProbedLockTable<>(n, factory, Mutex::asLock, Mutex::isLocked);
+    private static IntFunction<Mutex<?>> mutexFactory(Fairness fairness) {
+        if (fairness == Fairness.EVENTUAL) {
+            return i -> new Mutex<>(null);
+        }
+        return i -> Mutex.builder().fairness(fairness).build(null);
     }
 
     private static Contender exclusive(String name, String label, boolean turnstile,
-                                       java.util.function.IntFunction<LockTable> factory) {
+                                       IntFunction<LockTable> factory) {
         return new Contender(name, label, Contender.Role.EXCLUSIVE, factory, null, turnstile);
     }
 
-    private static Contender readWrite(String name, String label, java.util.function.IntFunction<LockTable> factory) {
+    private static Contender readWrite(String name, String label, IntFunction<LockTable> factory) {
         return new Contender(name, label, Contender.Role.READ_WRITE, factory, null, false);
     }
 
     private static Contender async(String name, String label, boolean turnstile,
-                                   java.util.function.IntFunction<AsyncLockTable> factory) {
+                                   IntFunction<AsyncLockTable> factory) {
         return new Contender(name, label, Contender.Role.ASYNC, null, factory, turnstile);
     }
 }

@@ -18,6 +18,7 @@ import java.util.List;
  * @param workerCount T
  * @param opsPerWorker operations per worker per round
  * @param rounds      measured rounds
+ * @param opsDone     operations done in all measured rounds (fewer than rounds × T × ops if capped)
  * @param opsPerMsMin    slowest round's throughput
  * @param opsPerMsMedian median round's throughput
  * @param opsPerMsMax    fastest round's throughput
@@ -29,20 +30,21 @@ import java.util.List;
  * @param fairMin     fewest operations any worker had done when the first finished (worst round)
  * @param fairMax     most operations any worker had done then (same round)
  * @param jain        Jain's fairness index of those counts (1 = perfectly even; worst round)
+ * @param cappedRounds rounds stopped at the time cap before all their operations were done
  * @param sumOk       whether every round's counters added up
  */
 public record Result(String contender, String label, boolean turnstile, String workload, String workers, int locks,
-                     int readPercent, int workerCount, int opsPerWorker, int rounds,
+                     int readPercent, int workerCount, int opsPerWorker, int rounds, long opsDone,
                      double opsPerMsMin, double opsPerMsMedian, double opsPerMsMax,
                      long waitsTimed, long waitP50, long waitP99, long waitP999, long waitMax,
-                     long fairMin, long fairMax, double jain, boolean sumOk) {
+                     long fairMin, long fairMax, double jain, int cappedRounds, boolean sumOk) {
 
     /** Column names, in the order of {@link #fields()}. */
     public static final List<String> COLUMNS = List.of(
             "contender", "label", "turnstile", "workload", "workers", "locks", "readPercent", "workerCount",
-            "opsPerWorker", "rounds", "opsPerMsMin", "opsPerMsMedian", "opsPerMsMax",
+            "opsPerWorker", "rounds", "opsDone", "opsPerMsMin", "opsPerMsMedian", "opsPerMsMax",
             "waitsTimed", "waitP50ns", "waitP99ns", "waitP999ns", "waitMaxNs",
-            "fairMin", "fairMax", "jain", "sumOk");
+            "fairMin", "fairMax", "jain", "cappedRounds", "sumOk");
 
     /** Whether wait times were measured for this contender. */
     public boolean waitsMeasured() {
@@ -53,10 +55,10 @@ public record Result(String contender, String label, boolean turnstile, String w
     public List<String> fields() {
         return List.of(contender, label, Boolean.toString(turnstile), workload, workers, Integer.toString(locks),
                 Integer.toString(readPercent), Integer.toString(workerCount), Integer.toString(opsPerWorker),
-                Integer.toString(rounds), num(opsPerMsMin), num(opsPerMsMedian), num(opsPerMsMax),
+                Integer.toString(rounds), Long.toString(opsDone), num(opsPerMsMin), num(opsPerMsMedian), num(opsPerMsMax),
                 Long.toString(waitsTimed), Long.toString(waitP50), Long.toString(waitP99), Long.toString(waitP999),
                 Long.toString(waitMax), Long.toString(fairMin), Long.toString(fairMax), num(jain),
-                Boolean.toString(sumOk));
+                Integer.toString(cappedRounds), Boolean.toString(sumOk));
     }
 
     /** One tab-separated line (labels never contain tabs). */
@@ -74,11 +76,12 @@ public record Result(String contender, String label, boolean turnstile, String w
         int i = 0;
         return new Result(v.get(i++), v.get(i++), Boolean.parseBoolean(v.get(i++)), v.get(i++), v.get(i++),
                 Integer.parseInt(v.get(i++)), Integer.parseInt(v.get(i++)), Integer.parseInt(v.get(i++)),
-                Integer.parseInt(v.get(i++)), Integer.parseInt(v.get(i++)),
+                Integer.parseInt(v.get(i++)), Integer.parseInt(v.get(i++)), Long.parseLong(v.get(i++)),
                 Double.parseDouble(v.get(i++)), Double.parseDouble(v.get(i++)), Double.parseDouble(v.get(i++)),
                 Long.parseLong(v.get(i++)), Long.parseLong(v.get(i++)), Long.parseLong(v.get(i++)),
                 Long.parseLong(v.get(i++)), Long.parseLong(v.get(i++)), Long.parseLong(v.get(i++)),
-                Long.parseLong(v.get(i++)), Double.parseDouble(v.get(i++)), Boolean.parseBoolean(v.get(i)));
+                Long.parseLong(v.get(i++)), Double.parseDouble(v.get(i++)), Integer.parseInt(v.get(i++)),
+                Boolean.parseBoolean(v.get(i)));
     }
 
     private static String num(double d) {

@@ -6,7 +6,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The readable table lockbench prints: one block per workload and worker kind, one row per contender. */
+/**
+ * The readable table lockbench prints: one block per workload and worker kind, one row per contender
+ * (Turnstile's marked with *). "waited" is the share of acquisitions that found their lock held; a
+ * row marked "capped" had rounds stopped at the time cap, its throughput is what it did until then.
+ */
 public final class TerminalTable {
     private static final String HEADER = String.format(Locale.ROOT, "  %-32s %21s %7s %8s %8s %8s %8s %13s %6s %4s",
             "contender", "ops/ms med (min-max)", "waited", "p50", "p99", "p99.9", "max", "fair min/max", "Jain", "sum");
@@ -38,12 +42,13 @@ public final class TerminalTable {
     }
 
     private static String row(Result r) {
-        long acquisitions = (long) r.workerCount() * r.opsPerWorker() * r.rounds();
-        String waited = r.waitsMeasured() ? String.format(Locale.ROOT, "%.1f%%", 100.0 * r.waitsTimed() / acquisitions) : "n/a";
-        return String.format(Locale.ROOT, "%s %-32s %8.0f (%.0f-%.0f) %7s %8s %8s %8s %8s %13s %6.3f %4s",
+        String waited = r.waitsMeasured()
+                ? String.format(Locale.ROOT, "%.1f%%", 100.0 * r.waitsTimed() / Math.max(1, r.opsDone())) : "n/a";
+        return String.format(Locale.ROOT, "%s %-32s %8.0f (%.0f-%.0f) %7s %8s %8s %8s %8s %13s %6.3f %4s%s",
                 r.turnstile() ? "*" : " ", r.label(), r.opsPerMsMedian(), r.opsPerMsMin(), r.opsPerMsMax(), waited,
                 wait(r, r.waitP50()), wait(r, r.waitP99()), wait(r, r.waitP999()), wait(r, r.waitMax()),
-                r.fairMin() + "/" + r.fairMax(), r.jain(), r.sumOk() ? "ok" : "FAIL");
+                r.fairMin() + "/" + r.fairMax(), r.jain(), r.sumOk() ? "ok" : "FAIL",
+                r.cappedRounds() > 0 ? "  (" + r.cappedRounds() + " capped)" : "");
     }
 
     private static String wait(Result r, long nanos) {

@@ -35,8 +35,11 @@ final class AsyncRound {
         for (Task t : tasks) {
             pool.execute(t);
         }
-        if (!done.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
-            throw new RoundTimeoutException(s, timeoutNanos);
+        if (!done.await(s.roundCapNanos(), TimeUnit.NANOSECONDS)) {
+            finishLine.stop();
+            if (!done.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
+                throw new RoundTimeoutException(s, timeoutNanos);
+            }
         }
         long elapsed = System.nanoTime() - start;
         if (failure.get() != null) {
@@ -44,11 +47,14 @@ final class AsyncRound {
         }
         Histogram waits = new Histogram(3);
         long writes = 0;
-        for (Task t : tasks) {
-            waits.add(t.waits);
-            writes += t.writes;
+        long ops = 0;
+        for (int i = 0; i < n; i++) {
+            waits.add(tasks[i].waits);
+            writes += tasks[i].writes;
+            ops += finishLine.progress(i);
         }
-        return new RoundResult(elapsed, s.opsPerRound(), finishLine.snapshot(), waits, writes, table.counters().sum());
+        return new RoundResult(elapsed, ops, finishLine.snapshot(), waits, writes, table.counters().sum(),
+                finishLine.stopped());
     }
 
     /**
@@ -117,7 +123,7 @@ final class AsyncRound {
             }
             completed++;
             finishLine.advance(id, completed);
-            if (completed < scenario.opsPerWorker()) {
+            if (completed < scenario.opsPerWorker() && !finishLine.stopped()) {
                 pool.execute(this);
             } else {
                 finishLine.finished();

@@ -5,9 +5,10 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Per-worker progress, read at the moment the first worker finishes its round: how many operations
- * each worker had completed by then is the fairness measure (every worker ends with the same count,
- * so counting at the end would say nothing). Each worker's counter sits on its own cache lines.
+ * Per-worker progress, read at the moment the first worker finishes its round (or the round is
+ * stopped at its time cap): how many operations each worker had completed by then is the fairness
+ * measure (every worker ends with the same count, so counting at the end would say nothing). Each
+ * worker's counter sits on its own cache lines. Also carries the round's stop signal.
  */
 final class FinishLine {
     private static final int STRIDE = 16; // 128 bytes between counters: no false sharing
@@ -17,6 +18,7 @@ final class FinishLine {
     private final int workers;
     private final AtomicBoolean crossed = new AtomicBoolean();
     private volatile long[] snapshot;
+    private volatile boolean stopped;
 
     FinishLine(int workers) {
         this.workers = workers;
@@ -28,7 +30,23 @@ final class FinishLine {
         COUNTS.setOpaque(progress, (id + 1) * STRIDE, done);
     }
 
-    /** Worker {@code id} is done; the first to call this takes the snapshot. */
+    /** Stops the round: workers end after their current operation. Takes the snapshot if nobody has. */
+    void stop() {
+        finished();
+        stopped = true;
+    }
+
+    /** Whether the round was stopped at its time cap. */
+    boolean stopped() {
+        return stopped;
+    }
+
+    /** Operations worker {@code id} completed; exact once it has ended. */
+    long progress(int id) {
+        return (long) COUNTS.getOpaque(progress, (id + 1) * STRIDE);
+    }
+
+    /** Worker {@code id} is done (or the round stopped); the first to call this takes the snapshot. */
     void finished() {
         if (crossed.compareAndSet(false, true)) {
             long[] s = new long[workers];

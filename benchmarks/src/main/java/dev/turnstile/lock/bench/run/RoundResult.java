@@ -12,9 +12,10 @@ import org.HdrHistogram.Histogram;
  * @param expectedSum    increments the workers made
  * @param actualSum      sum of the counters afterwards; differs from {@code expectedSum} only if the
  *                       lock failed to exclude
+ * @param capped         whether the round was stopped at its time cap before every operation was done
  */
 public record RoundResult(long elapsedNanos, long ops, long[] progressAtFirstFinish, Histogram waits,
-                          long expectedSum, long actualSum) {
+                          long expectedSum, long actualSum, boolean capped) {
 
     /** Throughput in operations per millisecond. */
     public double opsPerMs() {

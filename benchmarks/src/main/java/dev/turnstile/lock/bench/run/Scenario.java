@@ -11,12 +11,10 @@ package dev.turnstile.lock.bench.run;
  * @param workerCount T, the number of workers (threads or tasks)
  * @param opsPerWorker operations per worker per round
  * @param rounds      measured rounds (after one unmeasured warm-up round)
+ * @param roundCapNanos a round still running after this long is stopped where it is, so that a slow
+ *                    lock (fair, FIFO) cannot eat the time budget; its throughput is then what it
+ *                    did in that time
  */
 public record Scenario(String workload, int locks, int readPercent, WorkerKind workers, int workerCount,
-                       int opsPerWorker, int rounds) {
-
-    /** Total operations in one round. */
-    public long opsPerRound() {
-        return (long) workerCount * opsPerWorker;
-    }
+                       int opsPerWorker, int rounds, long roundCapNanos) {
 }

@@ -83,11 +83,13 @@ public final class ScenarioRunner {
         }
         long fairMin = worst == null ? -1 : Arrays.stream(worst).min().orElse(-1);
         long fairMax = worst == null ? -1 : Arrays.stream(worst).max().orElse(-1);
+        int capped = (int) rounds.stream().filter(RoundResult::capped).count();
         return new Result(contender.name(), contender.label(), contender.turnstile(), s.workload(), s.workers().label(),
                 s.locks(), s.readPercent(), s.workerCount(), s.opsPerWorker(), rounds.size(),
+                rounds.stream().mapToLong(RoundResult::ops).sum(),
                 throughput[0], throughput[throughput.length / 2], throughput[throughput.length - 1],
                 timed ? waits.getTotalCount() : -1,
                 waits.getValueAtPercentile(50), waits.getValueAtPercentile(99), waits.getValueAtPercentile(99.9),
-                waits.getMaxValue(), fairMin, fairMax, worstJain, sumOk);
+                waits.getMaxValue(), fairMin, fairMax, worstJain, capped, sumOk);
     }
 }

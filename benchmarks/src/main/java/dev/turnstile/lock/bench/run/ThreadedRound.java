@@ -30,17 +30,23 @@ final class ThreadedRound {
         ready.await();
         long start = System.nanoTime();
         go.countDown();
-        if (!done.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
-            throw new RoundTimeoutException(s, timeoutNanos);
+        if (!done.await(s.roundCapNanos(), TimeUnit.NANOSECONDS)) {
+            finishLine.stop();
+            if (!done.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
+                throw new RoundTimeoutException(s, timeoutNanos);
+            }
         }
         long elapsed = System.nanoTime() - start;
         Histogram waits = new Histogram(3);
         long writes = 0;
-        for (Worker w : workers) {
-            waits.add(w.waits);
-            writes += w.writes;
+        long ops = 0;
+        for (int i = 0; i < n; i++) {
+            waits.add(workers[i].waits);
+            writes += workers[i].writes;
+            ops += finishLine.progress(i);
         }
-        return new RoundResult(elapsed, s.opsPerRound(), finishLine.snapshot(), waits, writes, table.counters().sum());
+        return new RoundResult(elapsed, ops, finishLine.snapshot(), waits, writes, table.counters().sum(),
+                finishLine.stopped());
     }
 
     /** One thread's share of the round. */
@@ -78,7 +84,7 @@ final class ThreadedRound {
                 int locks = scenario.locks();
                 int readPercent = scenario.readPercent();
                 int ops = scenario.opsPerWorker();
-                for (int i = 1; i <= ops; i++) {
+                for (int i = 1; i <= ops && !finishLine.stopped(); i++) {
                     int slot = random.nextInt(locks);
                     if (readPercent > 0 && random.nextInt(100) < readPercent) {
                         readSink += table.read(slot, waits);
