@@ -30,6 +30,8 @@ public final class Contenders {
             exclusive("mutex-eventual", "Turnstile Mutex (EVENTUAL)", true,
                     n -> new MutexGuardTable(n, mutexFactory(Fairness.EVENTUAL))),
             exclusive("mutex-fifo", "Turnstile Mutex (FIFO)", true, n -> new MutexGuardTable(n, mutexFactory(Fairness.FIFO))),
+            exclusive("mutex-barging", "Turnstile Mutex (BARGING)", true,
+                    n -> new MutexGuardTable(n, mutexFactory(Fairness.BARGING))),
             exclusive("mutex-eventual-view", "Turnstile Mutex (EVENTUAL, asLock)", true,
                     n -> new ProbedLockTable<Mutex<?>>(n, mutexFactory(Fairness.EVENTUAL), Mutex::asLock, Mutex::isLocked)),
             exclusive("reentrant", "ReentrantLock (nonfair)", false,
