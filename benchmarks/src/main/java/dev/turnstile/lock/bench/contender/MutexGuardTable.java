@@ -6,8 +6,8 @@ import java.util.function.IntFunction;
 import org.HdrHistogram.Histogram;
 
 /**
- * Turnstile mutexes taken the way the README shows, {@code try (var g = mutex.lock())}: one guard per
- * acquisition. Waits are timed when {@link Mutex#isLocked()} says the mutex is held on arrival (see
+ * Turnstile mutexes taken through the guard API ({@code mutex.lock()} … {@code guard.close()}, what
+ * {@code try (var g = mutex.lock())} compiles to): one guard per acquisition. Waits are timed when {@link Mutex#isLocked()} says the mutex is held on arrival (see
  * {@link ProbedLockTable} for why a probe).
  */
 public final class MutexGuardTable implements LockTable {
@@ -24,15 +24,21 @@ public final class MutexGuardTable implements LockTable {
 
     @Override
     public void increment(int slot, Histogram waits) {
-        try (MutexGuard<?> g = lock(mutexes[slot], waits)) {
+        MutexGuard<?> guard = lock(mutexes[slot], waits);
+        try {
             counters.increment(slot);
+        } finally {
+            guard.close();
         }
     }
 
     @Override
     public long read(int slot, Histogram waits) {
-        try (MutexGuard<?> g = lock(mutexes[slot], waits)) {
+        MutexGuard<?> guard = lock(mutexes[slot], waits);
+        try {
             return counters.get(slot);
+        } finally {
+            guard.close();
         }
     }
 

@@ -6,9 +6,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.HdrHistogram.Histogram;
 
 /**
  * One round of the async mode: T tasks on a fixed pool, each doing its operations one at a time.
@@ -35,33 +33,19 @@ final class AsyncRound {
         for (Task t : tasks) {
             pool.execute(t);
         }
-        if (!done.await(s.roundCapNanos(), TimeUnit.NANOSECONDS)) {
-            finishLine.stop();
-            if (!done.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
-                throw new RoundTimeoutException(s, timeoutNanos);
-            }
-        }
+        finishLine.awaitEnd(done, s, timeoutNanos);
         long elapsed = System.nanoTime() - start;
         if (failure.get() != null) {
             throw new IllegalStateException("an async acquisition failed", failure.get());
         }
-        Histogram waits = new Histogram(3);
-        long writes = 0;
-        long ops = 0;
-        for (int i = 0; i < n; i++) {
-            waits.add(tasks[i].waits);
-            writes += tasks[i].writes;
-            ops += finishLine.progress(i);
-        }
-        return new RoundResult(elapsed, ops, finishLine.snapshot(), waits, writes, table.counters().sum(),
-                finishLine.stopped());
+        return RoundResult.of(elapsed, finishLine, tasks, table.counters().sum());
     }
 
     /**
      * One task. Its fields are touched by one thread at a time: each step is handed on through the
      * pool or the lock's future, both of which order it after the previous step.
      */
-    private static final class Task implements Runnable {
+    private static final class Task extends Tally implements Runnable {
         private final int id;
         private final AsyncLockTable table;
         private final GuardedCounters counters;
@@ -71,9 +55,6 @@ final class AsyncRound {
         private final CountDownLatch done;
         private final FinishLine finishLine;
         private final AtomicReference<Throwable> failure;
-        final Histogram waits = new Histogram(3);
-        long writes;
-        long readSink;
         private int completed;
 
         Task(int id, AsyncLockTable table, Scenario scenario, long seed, ExecutorService pool, CountDownLatch done,

@@ -2,6 +2,8 @@ package dev.turnstile.lock.bench.run;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -34,6 +36,21 @@ final class FinishLine {
     void stop() {
         finished();
         stopped = true;
+    }
+
+    /**
+     * Waits until every worker has counted {@code done} down, stopping the round once it has run for
+     * the scenario's cap.
+     *
+     * @throws RoundTimeoutException if the workers have not all ended {@code timeoutNanos} after the stop
+     */
+    void awaitEnd(CountDownLatch done, Scenario s, long timeoutNanos) throws InterruptedException {
+        if (!done.await(s.roundCapNanos(), TimeUnit.NANOSECONDS)) {
+            stop();
+            if (!done.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
+                throw new RoundTimeoutException(s, timeoutNanos);
+            }
+        }
     }
 
     /** Whether the round was stopped at its time cap. */

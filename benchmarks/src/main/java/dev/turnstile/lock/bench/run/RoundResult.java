@@ -17,6 +17,19 @@ import org.HdrHistogram.Histogram;
 public record RoundResult(long elapsedNanos, long ops, long[] progressAtFirstFinish, Histogram waits,
                           long expectedSum, long actualSum, boolean capped) {
 
+    /** Condenses a finished round: each worker's tally and progress, and the counters' sum. */
+    static RoundResult of(long elapsedNanos, FinishLine finishLine, Tally[] tallies, long actualSum) {
+        Histogram waits = new Histogram(3);
+        long writes = 0;
+        long ops = 0;
+        for (int i = 0; i < tallies.length; i++) {
+            waits.add(tallies[i].waits);
+            writes += tallies[i].writes;
+            ops += finishLine.progress(i);
+        }
+        return new RoundResult(elapsedNanos, ops, finishLine.snapshot(), waits, writes, actualSum, finishLine.stopped());
+    }
+
     /** Throughput in operations per millisecond. */
     public double opsPerMs() {
         return ops * 1_000_000.0 / Math.max(1L, elapsedNanos);

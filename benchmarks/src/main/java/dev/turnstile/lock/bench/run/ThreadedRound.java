@@ -3,8 +3,6 @@ package dev.turnstile.lock.bench.run;
 import dev.turnstile.lock.bench.contender.LockTable;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import org.HdrHistogram.Histogram;
 
 /**
  * One round with platform or virtual threads: start T workers, hold them at a start gate until all
@@ -30,27 +28,13 @@ final class ThreadedRound {
         ready.await();
         long start = System.nanoTime();
         go.countDown();
-        if (!done.await(s.roundCapNanos(), TimeUnit.NANOSECONDS)) {
-            finishLine.stop();
-            if (!done.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
-                throw new RoundTimeoutException(s, timeoutNanos);
-            }
-        }
+        finishLine.awaitEnd(done, s, timeoutNanos);
         long elapsed = System.nanoTime() - start;
-        Histogram waits = new Histogram(3);
-        long writes = 0;
-        long ops = 0;
-        for (int i = 0; i < n; i++) {
-            waits.add(workers[i].waits);
-            writes += workers[i].writes;
-            ops += finishLine.progress(i);
-        }
-        return new RoundResult(elapsed, ops, finishLine.snapshot(), waits, writes, table.counters().sum(),
-                finishLine.stopped());
+        return RoundResult.of(elapsed, finishLine, workers, table.counters().sum());
     }
 
     /** One thread's share of the round. */
-    private static final class Worker implements Runnable {
+    private static final class Worker extends Tally implements Runnable {
         private final int id;
         private final LockTable table;
         private final Scenario scenario;
@@ -59,10 +43,6 @@ final class ThreadedRound {
         private final CountDownLatch go;
         private final CountDownLatch done;
         private final FinishLine finishLine;
-        final Histogram waits = new Histogram(3);
-        long writes;
-        /** Keeps the reads from being optimised away. */
-        long readSink;
 
         Worker(int id, LockTable table, Scenario scenario, long seed, CountDownLatch ready, CountDownLatch go,
                CountDownLatch done, FinishLine finishLine) {
