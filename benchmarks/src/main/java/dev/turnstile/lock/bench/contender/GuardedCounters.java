@@ -1,5 +1,7 @@
 package dev.turnstile.lock.bench.contender;
 
+import java.util.Arrays;
+
 /**
  * The values the locks guard: one counter per lock, incremented only under that lock. Their sum,
  * read once the workers are done, must equal the number of increments: lockbench's sum check.
@@ -32,6 +34,6 @@ public final class GuardedCounters {
 
     /** Sets every counter back to zero; call only when no worker runs. */
     public void clear() {
-        java.util.Arrays.fill(values, 0L);
+        Arrays.fill(values, 0L);
     }
 }

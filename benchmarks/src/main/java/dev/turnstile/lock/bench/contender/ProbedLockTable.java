@@ -1,6 +1,7 @@
 package dev.turnstile.lock.bench.contender;
 
 import java.util.concurrent.locks.Lock;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
 import org.HdrHistogram.Histogram;
@@ -20,7 +21,7 @@ import org.HdrHistogram.Histogram;
  */
 public final class ProbedLockTable<L> implements LockTable {
     private final Object[] locks;
-    private final java.util.function.Function<L, Lock> view;
+    private final Function<L, Lock> view;
     private final Predicate<L> held;
     private final GuardedCounters counters;
 
@@ -30,7 +31,7 @@ public final class ProbedLockTable<L> implements LockTable {
      * @param view    the {@link Lock} to acquire (called on every acquisition, so a view may be lazy)
      * @param held    whether a lock is held right now
      */
-    public ProbedLockTable(int count, IntFunction<L> factory, java.util.function.Function<L, Lock> view, Predicate<L> held) {
+    public ProbedLockTable(int count, IntFunction<L> factory, Function<L, Lock> view, Predicate<L> held) {
         this.locks = new Object[count];
         for (int i = 0; i < count; i++) {
             locks[i] = factory.apply(i);

@@ -2,6 +2,7 @@ package dev.turnstile.lock.bench.contender;
 
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
 import org.HdrHistogram.Histogram;
@@ -15,7 +16,7 @@ import org.HdrHistogram.Histogram;
  */
 public final class ProbedReadWriteLockTable<L> implements LockTable {
     private final Object[] locks;
-    private final java.util.function.Function<L, ReadWriteLock> view;
+    private final Function<L, ReadWriteLock> view;
     private final Predicate<L> writeHeld;
     private final Predicate<L> anyHeld;
     private final GuardedCounters counters;
@@ -24,7 +25,7 @@ public final class ProbedReadWriteLockTable<L> implements LockTable {
      * @param writeHeld whether a writer holds the lock (a reader would wait)
      * @param anyHeld   whether anyone holds the lock (a writer would wait)
      */
-    public ProbedReadWriteLockTable(int count, IntFunction<L> factory, java.util.function.Function<L, ReadWriteLock> view,
+    public ProbedReadWriteLockTable(int count, IntFunction<L> factory, Function<L, ReadWriteLock> view,
                                     Predicate<L> writeHeld, Predicate<L> anyHeld) {
         this.locks = new Object[count];
         for (int i = 0; i < count; i++) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -75,7 +76,7 @@ public final class HtmlReport {
         List<String> series = new ArrayList<>(new LinkedHashSet<>(results.stream().map(Result::label).toList()));
         double[][] values = new double[series.size()][groups.size()];
         for (double[] row : values) {
-            java.util.Arrays.fill(row, Double.NaN);
+            Arrays.fill(row, Double.NaN);
         }
         for (Result r : results) {
             values[series.indexOf(r.label())][groups.indexOf(group(r))] = metric.applyAsDouble(r);

@@ -2,6 +2,7 @@ package dev.turnstile.lock.bench.report;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The figures lockbench reports for one contender in one scenario. Times are in nanoseconds;
@@ -85,6 +86,6 @@ public record Result(String contender, String label, boolean turnstile, String w
     }
 
     private static String num(double d) {
-        return String.format(java.util.Locale.ROOT, "%.3f", d);
+        return String.format(Locale.ROOT, "%.3f", d);
     }
 }

@@ -1,6 +1,7 @@
 package dev.turnstile.lock.bench.report;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,7 +37,7 @@ public final class TerminalTable {
     static Map<String, List<Result>> byWorkload(List<Result> results) {
         Map<String, List<Result>> blocks = new LinkedHashMap<>();
         for (Result r : results) {
-            blocks.computeIfAbsent(r.workload() + " / " + r.workers(), k -> new java.util.ArrayList<>()).add(r);
+            blocks.computeIfAbsent(r.workload() + " / " + r.workers(), k -> new ArrayList<>()).add(r);
         }
         return blocks;
     }
