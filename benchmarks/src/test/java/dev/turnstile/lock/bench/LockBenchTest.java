@@ -29,10 +29,12 @@ class LockBenchTest {
 
         assertEquals(0, LockBench.runAll(o));
 
-        List<String> csv = Files.readAllLines(out.resolve("lockbench.csv"));
         // 5 exclusive contenders x (2 regimes + 1 mix) x 2 worker kinds, rrwl x 1 mix x 2, 2 async x 2 regimes
-        assertEquals(1 + 5 * 3 * 2 + 2 + 2 * 2, csv.size());
-        assertTrue(csv.stream().skip(1).allMatch(line -> line.endsWith(",true")), "every sum checks out");
+        int rows = 5 * 3 * 2 + 2 + 2 * 2;
+        assertEquals(1 + rows, Files.readAllLines(out.resolve("lockbench.csv")).size());
+        String json = Files.readString(out.resolve("lockbench.json"));
+        assertEquals(rows, occurrences(json, "\"sumOk\": true"), "every sum checks out");
+        assertTrue(json.contains("hand-offs"), "Turnstile rows carry the mutexes' own counts");
         assertTrue(Files.readString(out.resolve("lockbench.html")).contains("<svg"));
         assertTrue(Files.readString(out.resolve("lockbench.json")).startsWith("["));
         assertTrue(Files.exists(out.resolve("lockbench-throughput.svg")));
@@ -47,20 +49,25 @@ class LockBenchTest {
 
         assertEquals(LockBench.SUM_MISMATCH, LockBench.runAll(o));
 
-        assertTrue(Files.readAllLines(out.resolve("lockbench.csv")).stream().skip(1)
-                .allMatch(line -> line.endsWith(",false")));
+        String json = Files.readString(out.resolve("lockbench.json"));
+        assertEquals(6, occurrences(json, "\"sumOk\": false"), "every scenario of the leaky lock fails");
+        assertEquals(0, occurrences(json, "\"sumOk\": true"));
     }
 
     @Test
     void resultSurvivesTheForkProtocol() {
         Result r = new Result("c", "C (x)", true, "read 90%", "virtual", 2, 90, 32, 1000, 3, 96000, 1.5, 2.25, 3.125,
-                7, 100, 200, 300, 400, 5, 10, 0.75, 1, true);
+                7, 100, 200, 300, 400, 5, 10, 0.75, 1, true, "hand-offs 3, wake-ups 4");
         assertEquals(r, Result.fromLine(r.toLine()));
     }
 
     @Test
     void unknownFlagIsRejected() throws Exception {
         assertEquals(64, LockBench.run(new String[] {"--thraeds", "4"}));
+    }
+
+    private static int occurrences(String text, String part) {
+        return text.split(java.util.regex.Pattern.quote(part), -1).length - 1;
     }
 
     /** A "lock" that excludes nothing and forgets every 100th increment: the sum check must notice. */

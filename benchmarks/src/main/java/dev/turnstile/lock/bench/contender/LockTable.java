@@ -22,6 +22,14 @@ public interface LockTable {
         return true;
     }
 
+    /**
+     * What the locks say about themselves after a run (hand-offs, wake-ups, …), for the report's
+     * notes; empty when they keep no such counts. Called only when no worker runs.
+     */
+    default String lockStats() {
+        return "";
+    }
+
     /** The counters, read after every worker has finished. */
     GuardedCounters counters();
 }

@@ -2,6 +2,7 @@ package dev.turnstile.lock.bench.contender;
 
 import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.MutexGuard;
+import dev.turnstile.lock.park.WaitQueue;
 import java.util.function.IntFunction;
 import org.HdrHistogram.Histogram;
 
@@ -50,6 +51,21 @@ public final class MutexGuardTable implements LockTable {
         MutexGuard<?> g = mutex.lock();
         waits.recordValue(System.nanoTime() - start);
         return g;
+    }
+
+    /** Contended releases that handed the mutex to a waiter, and those that woke one to compete. */
+    @Override
+    public String lockStats() {
+        long handOffs = 0;
+        long wakeUps = 0;
+        for (Mutex<?> m : mutexes) {
+            WaitQueue q = m.waitQueueIfPresent();
+            if (q != null) {
+                handOffs += q.handOffs();
+                wakeUps += q.wakeUps();
+            }
+        }
+        return "hand-offs " + handOffs + ", wake-ups " + wakeUps;
     }
 
     @Override

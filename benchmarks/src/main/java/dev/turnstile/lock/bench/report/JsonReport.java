@@ -11,7 +11,7 @@ import java.util.Set;
  * {@link Result#COLUMNS}; numbers are JSON numbers, flags booleans, names strings.
  */
 public final class JsonReport {
-    private static final Set<String> TEXT = Set.of("contender", "label", "workload", "workers");
+    private static final Set<String> TEXT = Set.of("contender", "label", "workload", "workers", "lockStats");
     private static final Set<String> FLAGS = Set.of("turnstile", "sumOk");
 
     private JsonReport() {

@@ -33,19 +33,22 @@ import java.util.Locale;
  * @param jain        Jain's fairness index of those counts (1 = perfectly even; worst round)
  * @param cappedRounds rounds stopped at the time cap before all their operations were done
  * @param sumOk       whether every round's counters added up
+ * @param lockStats   what the locks counted about themselves over the scenario, warm-up included
+ *                    (Turnstile: hand-offs and wake-ups), or empty
  */
 public record Result(String contender, String label, boolean turnstile, String workload, String workers, int locks,
                      int readPercent, int workerCount, int opsPerWorker, int rounds, long opsDone,
                      double opsPerMsMin, double opsPerMsMedian, double opsPerMsMax,
                      long waitsTimed, long waitP50, long waitP99, long waitP999, long waitMax,
-                     long fairMin, long fairMax, double jain, int cappedRounds, boolean sumOk) {
+                     long fairMin, long fairMax, double jain, int cappedRounds, boolean sumOk,
+                     String lockStats) {
 
     /** Column names, in the order of {@link #fields()}. */
     public static final List<String> COLUMNS = List.of(
             "contender", "label", "turnstile", "workload", "workers", "locks", "readPercent", "workerCount",
             "opsPerWorker", "rounds", "opsDone", "opsPerMsMin", "opsPerMsMedian", "opsPerMsMax",
             "waitsTimed", "waitP50ns", "waitP99ns", "waitP999ns", "waitMaxNs",
-            "fairMin", "fairMax", "jain", "cappedRounds", "sumOk");
+            "fairMin", "fairMax", "jain", "cappedRounds", "sumOk", "lockStats");
 
     /** Whether wait times were measured for this contender. */
     public boolean waitsMeasured() {
@@ -59,7 +62,7 @@ public record Result(String contender, String label, boolean turnstile, String w
                 Integer.toString(rounds), Long.toString(opsDone), num(opsPerMsMin), num(opsPerMsMedian), num(opsPerMsMax),
                 Long.toString(waitsTimed), Long.toString(waitP50), Long.toString(waitP99), Long.toString(waitP999),
                 Long.toString(waitMax), Long.toString(fairMin), Long.toString(fairMax), num(jain),
-                Integer.toString(cappedRounds), Boolean.toString(sumOk));
+                Integer.toString(cappedRounds), Boolean.toString(sumOk), lockStats);
     }
 
     /** One tab-separated line (labels never contain tabs). */
@@ -82,7 +85,7 @@ public record Result(String contender, String label, boolean turnstile, String w
                 Long.parseLong(v.get(i++)), Long.parseLong(v.get(i++)), Long.parseLong(v.get(i++)),
                 Long.parseLong(v.get(i++)), Long.parseLong(v.get(i++)), Long.parseLong(v.get(i++)),
                 Long.parseLong(v.get(i++)), Double.parseDouble(v.get(i++)), Integer.parseInt(v.get(i++)),
-                Boolean.parseBoolean(v.get(i)));
+                Boolean.parseBoolean(v.get(i++)), v.get(i));
     }
 
     private static String num(double d) {

@@ -49,7 +49,8 @@ public final class TerminalTable {
                 r.turnstile() ? "*" : " ", r.label(), r.opsPerMsMedian(), r.opsPerMsMin(), r.opsPerMsMax(), waited,
                 wait(r, r.waitP50()), wait(r, r.waitP99()), wait(r, r.waitP999()), wait(r, r.waitMax()),
                 r.fairMin() + "/" + r.fairMax(), r.jain(), r.sumOk() ? "ok" : "FAIL",
-                r.cappedRounds() > 0 ? "  (" + r.cappedRounds() + " capped)" : "");
+                r.cappedRounds() > 0 ? "  (" + r.cappedRounds() + " capped)" : "")
+                + (r.lockStats().isEmpty() ? "" : "  [" + r.lockStats() + "]");
     }
 
     private static String wait(Result r, long nanos) {

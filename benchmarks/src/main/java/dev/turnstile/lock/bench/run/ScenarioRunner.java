@@ -36,6 +36,7 @@ public final class ScenarioRunner {
     public Result run(Contender contender, Scenario s) throws InterruptedException {
         List<RoundResult> rounds = new ArrayList<>();
         boolean waitsTimed = true;
+        String lockStats = "";
         if (s.workers() == WorkerKind.ASYNC) {
             ExecutorService pool = new ForkJoinPool(asyncPoolSize, ForkJoinPool.defaultForkJoinWorkerThreadFactory,
                     null, true);
@@ -59,11 +60,12 @@ public final class ScenarioRunner {
                     rounds.add(rr);
                 }
             }
+            lockStats = table.lockStats();
         }
-        return summarise(contender, s, rounds, waitsTimed);
+        return summarise(contender, s, rounds, waitsTimed, lockStats);
     }
 
-    static Result summarise(Contender contender, Scenario s, List<RoundResult> rounds, boolean timed) {
+    static Result summarise(Contender contender, Scenario s, List<RoundResult> rounds, boolean timed, String lockStats) {
         double[] throughput = rounds.stream().mapToDouble(RoundResult::opsPerMs).sorted().toArray();
         Histogram waits = new Histogram(3);
         boolean sumOk = true;
@@ -90,6 +92,6 @@ public final class ScenarioRunner {
                 throughput[0], throughput[throughput.length / 2], throughput[throughput.length - 1],
                 timed ? waits.getTotalCount() : -1,
                 waits.getValueAtPercentile(50), waits.getValueAtPercentile(99), waits.getValueAtPercentile(99.9),
-                waits.getMaxValue(), fairMin, fairMax, worstJain, capped, sumOk);
+                waits.getMaxValue(), fairMin, fairMax, worstJain, capped, sumOk, lockStats);
     }
 }
