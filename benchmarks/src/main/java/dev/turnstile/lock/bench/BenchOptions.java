@@ -46,7 +46,8 @@ final class BenchOptions {
               --list                 list the contenders and exit
               --out DIR              where the reports go [results]
               --seed S               seed of the random lock choices [42]
-              --round-timeout SEC    a round taking longer fails the run [120]
+              --round-timeout SEC    a round whose workers have not all ended SEC seconds after the
+                                     round cap fails the run (a lost wake-up, a deadlock) [120]
               --no-fork              run every contender in this JVM (faster, but JIT profiles mix)
               --footprint            print the JOL footprint of each lock instead (see Footprint)
               --help                 this text
