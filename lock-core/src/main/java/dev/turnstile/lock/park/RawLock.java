@@ -52,6 +52,12 @@ import java.util.function.Function;
  *       competes for it; if it loses to a barger it goes back to the front of the queue, and the
  *       barger's own release will admit it again.</li>
  * </ul>
+ * At most one woken thread is on its way at a time ({@code WaitQueue.wakeInFlight}): while one is,
+ * a releasing admission wakes nobody else, since the woken thread will either take the lock or
+ * relink (both clear the flag, and relinking re-checks the lock under the guard), and one that gives
+ * up instead passes the wake on. Waking a second thread would only have it lose to the first and park
+ * again: the unpark/park pairs that made the first version park six times as often as
+ * {@code ReentrantLock} under contention.
  * The fairness policy picks between the two ({@link WaitQueue#shouldHandOff}); callback waiters are
  * always granted, since they have no thread to compete with. The admitted waiters are told after the
  * guard is released: threads are unparked, callbacks delivered through the trampoline or their
@@ -142,6 +148,9 @@ public abstract class RawLock {
                 return false;
             }
             if (STATE.compareAndSet(this, s, acquired(bits, mode) | (s & PARKED))) {
+                if ((s & PARKED) != 0) {
+                    noteContendedHold(); // taken past waiters: time this hold for the long-hold rule
+                }
                 return true;
             }
         }
@@ -170,7 +179,9 @@ public abstract class RawLock {
         try {
             for (;;) {
                 if (tryAcquire(mode, woken || mayBarge(mode))) {
-                    noteContendedHold();
+                    if (woken) {
+                        waitQueue().wakeInFlight = false;
+                    }
                     return ACQUIRED;
                 }
                 if (!woken && spinRound < SPIN_ROUNDS && (state & PARKED) == 0) {
@@ -181,9 +192,11 @@ public abstract class RawLock {
                 }
                 if (interruptible && (interrupted || Thread.interrupted())) {
                     interrupted = false;
+                    abandonWake(woken);
                     return INTERRUPTED;
                 }
                 if (timed && deadline - System.nanoTime() <= 0) {
+                    abandonWake(woken);
                     return TIMED_OUT;
                 }
                 if (node == null) {
@@ -236,7 +249,6 @@ public abstract class RawLock {
         waiter.bind(this);
         for (;;) {
             if (tryAcquire(waiter.mode, mayBarge(waiter.mode))) {
-                noteContendedHold();
                 waiter.signal(this, Waiter.GRANTED);
                 return;
             }
@@ -266,6 +278,9 @@ public abstract class RawLock {
                     if (q.isEmpty()) {
                         q.holdStarted(); // the hold began no later than now
                     }
+                    if (atFront) {
+                        q.wakeInFlight = false; // the woken waiter is back in the queue
+                    }
                     w.setStatus(Waiter.WAITING);
                     q.link(w, atFront);
                     return true;
@@ -274,6 +289,27 @@ public abstract class RawLock {
         } finally {
             q.unlock();
         }
+    }
+
+    /**
+     * A woken thread gives up (timeout, interrupt) after losing its retry: it is no longer on its way
+     * to the lock, so the next release must wake someone else, and if the lock is free now, whoever
+     * can take it is woken at once; otherwise nobody might ever be.
+     */
+    private void abandonWake(boolean woken) {
+        if (!woken) {
+            return;
+        }
+        WaitQueue q = waitQueue();
+        Waiter admitted;
+        q.lock();
+        try {
+            q.wakeInFlight = false;
+            admitted = admit(q, false, 0, false);
+        } finally {
+            q.unlock();
+        }
+        signal(admitted, false);
     }
 
     /** Records the start of a hold that began on a contended path, for the long-hold rule. */
@@ -329,12 +365,19 @@ public abstract class RawLock {
             int occupied = published;                                 // as if every admitted waiter held
             int count = 0;
             boolean granted = false;
+            boolean woke = false;
             Waiter w = q.head();
             while (w != null && canAcquire(occupied, w.mode)) {
+                boolean grant = handOff || w instanceof CallbackWaiter;
+                if (!grant && !woke && q.wakeInFlight) {
+                    break; // a thread woken earlier is still on its way: it will take the lock or requeue
+                }
                 occupied = acquired(occupied, w.mode);
-                if (handOff || w instanceof CallbackWaiter) {
+                if (grant) {
                     published = acquired(published, w.mode);
                     granted = true;
+                } else {
+                    woke = true;
                 }
                 count++;
                 w = w.next;
@@ -343,6 +386,9 @@ public abstract class RawLock {
             if (STATE.compareAndSet(this, s, update)) {
                 if (granted) {
                     q.holdStarted();
+                }
+                if (woke) {
+                    q.wakeInFlight = true;
                 }
                 if (count > 0) {
                     q.countAdmission(handOff);

@@ -10,6 +10,8 @@ import dev.turnstile.lock.ManualClock;
 import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.MutexGuard;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -111,6 +113,37 @@ class FairnessTest {
         clock.advance(MS.multipliedBy(5));
         held.close(); // FIFO: hand-off to the waiter at t=5ms
         assertEquals(clock.nanoTime(), queue(m).heldSince);
+    }
+
+    @Test
+    void aHoldTakenByBargingPastWaitersIsTimedFromItsOwnStart() throws InterruptedException {
+        // While a woken waiter is on its way the lock is free with others queued; a tryLock() that
+        // takes it then must restart the hold clock, or the long-hold rule would see a stale start.
+        Mutex<String> m = mutex(Fairness.EVENTUAL, NEVER, MS);
+        for (int attempt = 0; attempt < 200; attempt++) {
+            MutexGuard<String> held = m.lock();
+            List<Thread> queued = List.of(blockOn(m), blockOn(m));
+            await().atMost(Duration.ofSeconds(10)).until(() -> m.queueLength() == 2);
+            held.close(); // wakes one; the other stays queued
+            clock.advance(MS.multipliedBy(5));
+            Optional<MutexGuard<String>> barged = m.tryLock();
+            if (barged.isPresent()) {
+                assertEquals(clock.nanoTime(), queue(m).heldSince);
+                barged.get().close();
+                for (Thread t : queued) {
+                    t.join(10_000);
+                }
+                return;
+            }
+            for (Thread t : queued) {
+                t.join(10_000);
+            }
+        }
+        throw new AssertionError("the barging tryLock() never won its race in 200 attempts");
+    }
+
+    private static Thread blockOn(Mutex<String> m) {
+        return Thread.ofPlatform().start(() -> m.lock().close());
     }
 
     @Test
