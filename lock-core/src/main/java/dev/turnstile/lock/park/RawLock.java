@@ -295,13 +295,31 @@ public abstract class RawLock {
                         q.holdStarted(); // the hold began no later than now
                     }
                     w.setStatus(Waiter.WAITING);
-                    q.link(w, atFront || jumpsQueue(w.mode));
+                    if (atFront && !jumpsQueue(w.mode)) {
+                        q.linkAfter(leadingJumpers(q), w); // a woken waiter keeps its place, behind jumpers
+                    } else {
+                        q.link(w, atFront || jumpsQueue(w.mode));
+                    }
                     return true;
                 }
             }
         } finally {
             q.unlock();
         }
+    }
+
+    /**
+     * Under the guard: the last of the queue-jumping waiters at the head of the queue, or {@code null}.
+     * A woken waiter that lost its race goes back behind them, never in front: admission stops at the
+     * first waiter that does not fit, and a jumper (an upgrade) stuck behind a waiter that its own
+     * hold keeps out would never be admitted.
+     */
+    private Waiter leadingJumpers(WaitQueue q) {
+        Waiter last = null;
+        for (Waiter w = q.head(); w != null && jumpsQueue(w.mode); w = w.next) {
+            last = w;
+        }
+        return last;
     }
 
     /** Records the start of a hold that began on a contended path, for the long-hold rule. */
