@@ -34,6 +34,10 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
         return state == OPEN;
     }
 
+    /** Releases the hold (see each guard); never throws a checked exception. */
+    @Override
+    public abstract void close();
+
     final void checkOpen() {
         if (state != OPEN) {
             throw alreadyClosed();
