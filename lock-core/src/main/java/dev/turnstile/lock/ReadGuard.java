@@ -21,12 +21,6 @@ public final class ReadGuard<T> extends RwGuard<T> {
         super(lock);
     }
 
-    /** The guarded value. */
-    public T get() {
-        checkOpen();
-        return lock.value();
-    }
-
     /**
      * Releases the read hold; a writer waiting for the last reader is admitted.
      *

@@ -24,6 +24,17 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
         this.lock = lock;
     }
 
+    /**
+     * The guarded value. Through a read or upgradable guard it must only be read: other readers see
+     * it at the same time.
+     *
+     * @throws IllegalStateException if this guard was closed, upgraded or downgraded
+     */
+    public final T get() {
+        checkOpen();
+        return lock.value();
+    }
+
     /** The lock this guard holds. */
     public final RwLock<T> lock() {
         return lock;

@@ -31,12 +31,6 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
         super(lock);
     }
 
-    /** The guarded value. Read only: plain readers may see it at the same time. */
-    public T get() {
-        checkOpen();
-        return lock.value();
-    }
-
     /**
      * Releases the upgradable read hold. Does nothing if the guard was consumed by an upgrade or a
      * downgrade.

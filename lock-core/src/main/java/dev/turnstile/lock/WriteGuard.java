@@ -24,12 +24,6 @@ public final class WriteGuard<T> extends RwGuard<T> {
         super(lock);
     }
 
-    /** The guarded value. */
-    public T get() {
-        checkOpen();
-        return lock.value();
-    }
-
     /** Replaces the guarded value. */
     public void set(T value) {
         checkOpen();

@@ -145,6 +145,19 @@ class CondvarTest {
 
     @Test
     void unparkingAWaiterIsNotAWakeUp() throws Exception {
+        Returned r = awaitThroughADisturbance(t -> {
+            for (int i = 0; i < 100; i++) {
+                LockSupport.unpark(t); // what a spurious return from park looks like
+            }
+        });
+        assertFalse(r.interruptStatus());
+    }
+
+    /**
+     * Starts a plain {@code await}, disturbs the waiting thread, checks that it keeps waiting, then
+     * notifies it and returns how it came back.
+     */
+    private static Returned awaitThroughADisturbance(java.util.function.Consumer<Thread> disturbance) throws Exception {
         Mutex<String> m = new Mutex<>("v");
         Condvar cv = new Condvar();
         AtomicReference<Thread> thread = new AtomicReference<>();
@@ -153,12 +166,13 @@ class CondvarTest {
             return "notified";
         });
         awaitCondvarWaiters(cv, 1);
-        for (int i = 0; i < 100; i++) {
-            LockSupport.unpark(thread.get()); // what a spurious return from park looks like
-        }
+        disturbance.accept(thread.get());
         await().during(Duration.ofMillis(200)).atMost(PATIENCE).until(() -> !w.isDone() && cv.waiterCount() == 1);
         cv.notifyOne();
-        assertEquals("notified", w.get(10, TimeUnit.SECONDS).result());
+        Returned r = w.get(10, TimeUnit.SECONDS);
+        assertEquals("notified", r.result());
+        assertTrue(r.heldTheMutex());
+        return r;
     }
 
     // ---------------------------------------------------------------- timeouts and interrupts
@@ -233,21 +247,7 @@ class CondvarTest {
 
     @Test
     void thePlainAwaitKeepsWaitingThroughAnInterruptAndKeepsTheStatus() throws Exception {
-        Mutex<String> m = new Mutex<>("v");
-        Condvar cv = new Condvar();
-        AtomicReference<Thread> thread = new AtomicReference<>();
-        CompletableFuture<Returned> w = waiter(m, thread, g -> {
-            cv.await(g);
-            return "notified";
-        });
-        awaitCondvarWaiters(cv, 1);
-        thread.get().interrupt();
-        await().during(Duration.ofMillis(200)).atMost(PATIENCE).until(() -> !w.isDone() && cv.waiterCount() == 1);
-        cv.notifyOne();
-        Returned r = w.get(10, TimeUnit.SECONDS);
-        assertEquals("notified", r.result());
-        assertTrue(r.heldTheMutex());
-        assertTrue(r.interruptStatus());
+        assertTrue(awaitThroughADisturbance(Thread::interrupt).interruptStatus());
     }
 
     @Test

@@ -60,29 +60,22 @@ class RwLockStressTest {
                 }
             }));
         }
-        long worstNanos = 0;
-        long totalNanos = 0;
         int writes = 50;
         try {
-            for (int i = 0; i < writes; i++) {
-                long start = System.nanoTime();
-                long waited = assertTimeoutPreemptively(GENEROUS, () -> {
-                    try (WriteGuard<Pair> w = lock.write()) {
-                        long got = System.nanoTime();
-                        w.get().a++;
-                        w.get().b++;
-                        return got;
-                    }
-                }) - start;
-                worstNanos = Math.max(worstNanos, waited);
-                totalNanos += waited;
-            }
+            long[] waits = measureWaits(writes, () -> {
+                try (WriteGuard<Pair> w = lock.write()) {
+                    long got = System.nanoTime();
+                    w.get().a++;
+                    w.get().b++;
+                    return got;
+                }
+            });
+            System.out.printf("[RwLock %s] writer among 3 streaming readers: %d writes, mean wait %.1f us, worst %.1f us, %d reads%n",
+                    fairness, writes, waits[0] / 1e3 / writes, waits[1] / 1e3, reads.get());
         } finally {
             stop.set(true);
             joinAll(readers);
         }
-        System.out.printf("[RwLock %s] writer among 3 streaming readers: %d writes, mean wait %.1f us, worst %.1f us, %d reads%n",
-                fairness, writes, totalNanos / 1e3 / writes, worstNanos / 1e3, reads.get());
         assertEquals((long) writes, (long) lock.withRead(p -> p.a));
     }
 
@@ -106,25 +99,36 @@ class RwLockStressTest {
                 }
             }));
         }
-        long worstNanos = 0;
-        long totalNanos = 0;
         int readsDone = 50;
         try {
-            for (int i = 0; i < readsDone; i++) {
-                long start = System.nanoTime();
-                long waited = assertTimeoutPreemptively(GENEROUS, () -> lock.withRead(p -> {
-                    assertEquals(p.a, p.b, "a read saw a write in progress");
-                    return System.nanoTime();
-                })) - start;
-                worstNanos = Math.max(worstNanos, waited);
-                totalNanos += waited;
-            }
+            long[] waits = measureWaits(readsDone, () -> lock.withRead(p -> {
+                assertEquals(p.a, p.b, "a read saw a write in progress");
+                return System.nanoTime();
+            }));
+            System.out.printf("[RwLock %s] reader among 2 streaming writers: %d reads, mean wait %.1f us, worst %.1f us%n",
+                    fairness, readsDone, waits[0] / 1e3 / readsDone, waits[1] / 1e3);
         } finally {
             stop.set(true);
             joinAll(writers);
         }
-        System.out.printf("[RwLock %s] reader among 2 streaming writers: %d reads, mean wait %.1f us, worst %.1f us%n",
-                fairness, readsDone, totalNanos / 1e3 / readsDone, worstNanos / 1e3);
+    }
+
+    /**
+     * Runs {@code acquisition} (which returns when it got the lock) {@code times} times, each under
+     * the generous bound.
+     *
+     * @return the total and the worst wait, in nanoseconds
+     */
+    private static long[] measureWaits(int times, java.util.function.LongSupplier acquisition) {
+        long total = 0;
+        long worst = 0;
+        for (int i = 0; i < times; i++) {
+            long start = System.nanoTime();
+            long waited = assertTimeoutPreemptively(GENEROUS, acquisition::getAsLong) - start;
+            total += waited;
+            worst = Math.max(worst, waited);
+        }
+        return new long[] {total, worst};
     }
 
     /**
