@@ -114,6 +114,24 @@ public final class WaitQueue {
         size = size + 1;
     }
 
+    /** Inserts {@code w} right after {@code pred}, or first if {@code pred} is {@code null}. */
+    void linkAfter(Waiter pred, Waiter w) {
+        if (pred == null) {
+            link(w, true);
+            return;
+        }
+        Waiter n = pred.next;
+        w.prev = pred;
+        w.next = n;
+        pred.next = w;
+        if (n == null) {
+            tail = w;
+        } else {
+            n.prev = w;
+        }
+        size = size + 1;
+    }
+
     void unlink(Waiter w) {
         Waiter p = w.prev;
         Waiter n = w.next;
