@@ -39,12 +39,6 @@ public final class WaitQueue {
 
     /** When the current holder's hold began, as far as the lock saw it; fairness clock. */
     volatile long heldSince;
-    /**
-     * A thread was woken to compete for the lock and has neither taken it nor relinked yet. Set under
-     * the guard by admission; cleared by that thread (on acquiring, without the guard; on relinking or
-     * giving up, under it). Only ever suppresses extra wake-ups, never the last one.
-     */
-    volatile boolean wakeInFlight;
     /** When the EVENTUAL timer next forces a hand-off; fairness clock; guarded. */
     private long nextTimedHandOff;
 
