@@ -109,7 +109,7 @@ class MutexPinningTest {
             }
             pinned.join();
         }));
-        PinningReport inCore = report.withFrameUnder("dev.turnstile.lock.park");
+        PinningReport inCore = report.withFrameUnder("dev.turnstile.lock.park").withoutClassLoading();
         assertEquals(1, inCore.events().size(), report.describe());
         assertTrue(inCore.events().get(0).stackTrace().stream()
                 .anyMatch(f -> f.getClassName().equals(Mutex.class.getName())), inCore.describe());
