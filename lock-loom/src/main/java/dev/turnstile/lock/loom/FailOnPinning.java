@@ -12,7 +12,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Fails a JUnit 5 test if a virtual thread pinned its carrier while the test ran (its
  * {@code @BeforeEach} and {@code @AfterEach} methods included), optionally counting only pins with
  * a stack frame under the given packages. On a class, applies to each of its tests; on a method,
- * overrides the class's packages.
+ * overrides the class's settings. Pins while the JVM loads a class are ignored unless asked for.
  *
  * <pre>{@code
  * @FailOnPinning("dev.turnstile")
@@ -37,4 +37,13 @@ public @interface FailOnPinning {
      * the test. Empty (the default): every pin fails it.
      */
     String[] value() default {};
+
+    /**
+     * Whether to ignore pins recognizable as the JVM loading or initializing a class for a virtual
+     * thread (see {@link PinnedEvent#duringClassLoading()}): a one-off JVM cost the first time many
+     * virtual threads need a class at once, not something the code under test does. Default true.
+     * Some such pins show no class-loader frame and are not recognized; warming the code path up
+     * before the test (e.g. in {@code @BeforeAll}) avoids them.
+     */
+    boolean ignoreClassLoading() default true;
 }

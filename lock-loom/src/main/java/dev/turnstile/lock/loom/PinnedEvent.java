@@ -47,6 +47,30 @@ public record PinnedEvent(String threadName, Instant start, Duration duration, S
     }
 
     /**
+     * Whether the carrier was pinned while the JVM loaded or initialized a class for this thread:
+     * JFR says it waited for another thread's class initialization, or the innermost JDK frames
+     * (those above the first frame outside {@code java.}, {@code jdk.} and {@code sun.}) are inside a
+     * class loader's {@code loadClass}. JDK 25 pins a virtual thread that contends for a class-loading
+     * lock or waits for a class initializer; that happens once per class, the first time many
+     * virtual threads need it at once, whatever the code does with locks.
+     */
+    public boolean duringClassLoading() {
+        if (reason.startsWith("Waited for initialization")) {
+            return true;
+        }
+        for (StackTraceElement frame : stackTrace) {
+            String type = frame.getClassName();
+            if (!(type.startsWith("java.") || type.startsWith("jdk.") || type.startsWith("sun."))) {
+                return false;
+            }
+            if (frame.getMethodName().startsWith("loadClass") && type.endsWith("ClassLoader")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * A human-readable description: thread, duration, reason and at most {@code maxFrames} frames,
      * one per line, for assertion messages.
      */

@@ -11,7 +11,8 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * JUnit 5 extension behind {@link FailOnPinning}: starts a {@link PinningRecorder} before each test
  * and, after it, fails the test with the pinning events' stack traces if any were recorded (under
  * the packages named by the nearest {@code @FailOnPinning}, or all of them when registered with
- * {@code @ExtendWith} alone or given no packages).
+ * {@code @ExtendWith} alone or given no packages). Pins during class loading are ignored unless the
+ * annotation says otherwise.
  *
  * <p>Tests that run concurrently in one JVM share JFR's view: a pin in one can fail another. Keep
  * pinning-checked tests in the same-thread execution mode (JUnit's default).
@@ -36,8 +37,12 @@ public final class PinningCheckExtension implements BeforeEachCallback, AfterEac
         if (recorder == null) {
             return;
         }
-        String[] packages = packagesFor(context);
+        Optional<FailOnPinning> settings = settingsFor(context);
+        String[] packages = settings.map(FailOnPinning::value).orElse(new String[0]);
         PinningReport pins = recorder.stop().withFrameUnder(packages);
+        if (settings.map(FailOnPinning::ignoreClassLoading).orElse(true)) {
+            pins = pins.withoutClassLoading();
+        }
         if (!pins.isEmpty()) {
             String scope = packages.length == 0 ? "" : " with a frame under " + String.join(", ", packages);
             throw new AssertionError("virtual threads pinned their carrier during "
@@ -45,20 +50,20 @@ public final class PinningCheckExtension implements BeforeEachCallback, AfterEac
         }
     }
 
-    /** The packages of the nearest {@code @FailOnPinning}: the method's, else the class's (or an enclosing class's). */
-    private static String[] packagesFor(ExtensionContext context) {
+    /** The nearest {@code @FailOnPinning}: the method's, else the class's (or an enclosing class's). */
+    private static Optional<FailOnPinning> settingsFor(ExtensionContext context) {
         Optional<FailOnPinning> onMethod = context.getTestMethod().flatMap(PinningCheckExtension::annotation);
         if (onMethod.isPresent()) {
-            return onMethod.get().value();
+            return onMethod;
         }
         for (Optional<Class<?>> type = context.getTestClass(); type.isPresent();
                 type = Optional.ofNullable(type.get().getEnclosingClass())) {
             Optional<FailOnPinning> onType = annotation(type.get());
             if (onType.isPresent()) {
-                return onType.get().value();
+                return onType;
             }
         }
-        return new String[0];
+        return Optional.empty();
     }
 
     private static Optional<FailOnPinning> annotation(AnnotatedElement element) {

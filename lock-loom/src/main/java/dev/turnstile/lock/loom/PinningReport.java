@@ -49,6 +49,11 @@ public record PinningReport(List<PinnedEvent> events) {
         return new PinningReport(matching);
     }
 
+    /** The events that did not happen during class loading (see {@link PinnedEvent#duringClassLoading()}). */
+    public PinningReport withoutClassLoading() {
+        return new PinningReport(events.stream().filter(event -> !event.duringClassLoading()).toList());
+    }
+
     /** Every event with its top frames, for assertion messages; "no pinning recorded" when empty. */
     public String describe() {
         if (events.isEmpty()) {

@@ -41,6 +41,29 @@ class PinnedEventTest {
     }
 
     @Test
+    void pinsWhileTheJvmLoadsOrInitializesAClassAreToldApart() {
+        // Shapes recorded on JDK 25 when many virtual threads first needed a class at once.
+        PinnedEvent loading = new PinnedEvent("vt", Instant.EPOCH, Duration.ofNanos(5), "Freeze or preempt failed (2)",
+                List.of(new StackTraceElement("jdk.internal.loader.BuiltinClassLoader", "loadClassOrNull", null, -1),
+                        new StackTraceElement("java.lang.ClassLoader", "loadClass", null, -1),
+                        new StackTraceElement("dev.turnstile.lock.park.RawLock", "config", null, -1)));
+        PinnedEvent waitingForInit = new PinnedEvent("vt", Instant.EPOCH, Duration.ofNanos(5),
+                "Waited for initialization of dev.turnstile.lock.park.ThreadWaiter by another thread",
+                List.of(new StackTraceElement("dev.turnstile.lock.park.RawLock", "acquireBlocking", null, -1)));
+        // A class loader frame below user code is not class loading at the pin: the user code blocked.
+        PinnedEvent blockedInUserCode = new PinnedEvent("vt", Instant.EPOCH, Duration.ofNanos(5), "Native or VM frame on stack",
+                List.of(new StackTraceElement("java.util.concurrent.CountDownLatch", "await", null, -1),
+                        new StackTraceElement("com.example.Plugin", "<clinit>", null, -1),
+                        new StackTraceElement("java.lang.ClassLoader", "loadClass", null, -1)));
+        assertTrue(loading.duringClassLoading());
+        assertTrue(waitingForInit.duringClassLoading());
+        assertFalse(blockedInUserCode.duringClassLoading());
+        assertFalse(IN_MUTEX.duringClassLoading());
+        assertEquals(List.of(blockedInUserCode),
+                new PinningReport(List.of(loading, waitingForInit, blockedInUserCode)).withoutClassLoading().events());
+    }
+
+    @Test
     void theDescriptionNamesTheFramesAndTheReason() {
         String text = new PinningReport(List.of(IN_MUTEX)).describe();
         assertTrue(text.contains("dev.turnstile.lock.Mutex.lock"), text);

@@ -39,10 +39,12 @@ class MutexPinningTest {
     /**
      * Loads and initializes the parking path's classes before any recording. The first contended
      * acquisition in a JVM loads {@code WaitQueue} and {@code ThreadWaiter}; virtual threads that
-     * arrive while another one is loading them wait for the class initialization, and JDK 25 pins
-     * them for that wait (JFR reason "Waited for initialization of ... by another thread"). That is a
-     * one-off cost of the JVM's class loading, not of how the lock waits, so the tests below check
-     * the steady state.
+     * arrive while another one is loading them wait for the class loading or initialization, and
+     * JDK 25 pins them for that wait (JFR reasons "Waited for initialization of ... by another thread"
+     * and "Freeze or preempt failed", sometimes with {@code RawLock.waitQueue} as the innermost frame,
+     * so {@code @FailOnPinning}'s class-loading filter cannot recognize all of them). That is a one-off
+     * cost of the JVM's class loading, not of how the lock waits, so the tests below check the steady
+     * state.
      */
     @BeforeAll
     static void initializeTheParkingPathOutsideTheRecording() {
@@ -107,7 +109,7 @@ class MutexPinningTest {
             }
             pinned.join();
         }));
-        PinningReport inCore = report.withFrameUnder("dev.turnstile.lock.park");
+        PinningReport inCore = report.withFrameUnder("dev.turnstile.lock.park").withoutClassLoading();
         assertEquals(1, inCore.events().size(), report.describe());
         assertTrue(inCore.events().get(0).stackTrace().stream()
                 .anyMatch(f -> f.getClassName().equals(Mutex.class.getName())), inCore.describe());
