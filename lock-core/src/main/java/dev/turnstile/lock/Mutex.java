@@ -136,7 +136,8 @@ public final class Mutex<T> extends RawLock {
 
     /**
      * Replaces the value with {@code update.apply(value)} while holding the mutex, and returns the
-     * new value. Allocates nothing of its own when the mutex is uncontended.
+     * new value. Allocates nothing of its own when the mutex is uncontended. The value is returned
+     * after the mutex is released: if it is mutable, reading it afterwards is unguarded.
      *
      * @throws NullPointerException if {@code update} is null
      */

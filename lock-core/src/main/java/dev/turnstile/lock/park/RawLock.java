@@ -530,6 +530,11 @@ public abstract class RawLock {
             MethodHandles.Lookup l = MethodHandles.lookup();
             STATE = l.findVarHandle(RawLock.class, "state", int.class);
             QUEUE = l.findVarHandle(RawLock.class, "queue", Object.class);
+            // Initialize what the first contention needs now, not then: a virtual thread that waits
+            // for a class initializer pins its carrier (JFR: "Waited for initialization of …").
+            l.ensureInitialized(WaitQueue.class);
+            l.ensureInitialized(ThreadWaiter.class);
+            l.ensureInitialized(Trampoline.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
