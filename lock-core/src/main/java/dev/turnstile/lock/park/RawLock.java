@@ -82,9 +82,11 @@ public abstract class RawLock {
     /** Set while the wait queue is non-empty; owned by the core. */
     protected static final int PARKED = 1 << 31;
 
-    /** Outcomes of a blocking acquisition. */
+    /** Outcome of a blocking acquisition: the mode is held. */
     protected static final int ACQUIRED = 0;
+    /** Outcome of a blocking acquisition: the timeout elapsed; the waiter has left the queue. */
     protected static final int TIMED_OUT = 1;
+    /** Outcome of a blocking acquisition: interrupted; the waiter has left the queue. */
     protected static final int INTERRUPTED = 2;
 
     /** Spin rounds before parking; round {@code r} spins {@code 2^r} times. */
@@ -131,10 +133,12 @@ public abstract class RawLock {
 
     // ---------------------------------------------------------------- state word
 
+    /** The whole state word: the lock's bits and {@link #PARKED}. */
     protected final int state() {
         return state;
     }
 
+    /** One compare-and-set of the whole state word; for a lock's own fast paths. */
     protected final boolean casState(int expect, int update) {
         return STATE.compareAndSet(this, expect, update);
     }
