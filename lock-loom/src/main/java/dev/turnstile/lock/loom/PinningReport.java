@@ -1,0 +1,63 @@
+package dev.turnstile.lock.loom;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The pinning events a {@link PinningRecorder} captured, in the order JFR delivered them.
+ *
+ * <pre>{@code
+ * PinningReport ours = PinningRecorder.record(workload).withFrameUnder("com.example");
+ * assertTrue(ours.isEmpty(), ours.describe());
+ * }</pre>
+ *
+ * @param events every {@code jdk.VirtualThreadPinned} event recorded, from any thread of the JVM
+ */
+public record PinningReport(List<PinnedEvent> events) {
+    /** How many frames {@link #describe()} prints per event. */
+    private static final int FRAMES_PER_EVENT = 24;
+
+    /** Copies the list, so the report stays immutable. */
+    public PinningReport {
+        events = List.copyOf(events);
+    }
+
+    /** Whether no pinning was recorded. */
+    public boolean isEmpty() {
+        return events.isEmpty();
+    }
+
+    /**
+     * The events with at least one frame under any of the package prefixes (see
+     * {@link PinnedEvent#hasFrameUnder(String)}); with no prefix, this report itself.
+     *
+     * @throws IllegalArgumentException if a prefix is blank
+     */
+    public PinningReport withFrameUnder(String... packagePrefixes) {
+        if (packagePrefixes.length == 0) {
+            return this;
+        }
+        List<PinnedEvent> matching = new ArrayList<>();
+        for (PinnedEvent event : events) {
+            for (String prefix : packagePrefixes) {
+                if (event.hasFrameUnder(prefix)) {
+                    matching.add(event);
+                    break;
+                }
+            }
+        }
+        return new PinningReport(matching);
+    }
+
+    /** Every event with its top frames, for assertion messages; "no pinning recorded" when empty. */
+    public String describe() {
+        if (events.isEmpty()) {
+            return "no pinning recorded";
+        }
+        StringBuilder text = new StringBuilder().append(events.size()).append(" pinning event(s):");
+        for (PinnedEvent event : events) {
+            text.append(System.lineSeparator()).append(event.describe(FRAMES_PER_EVENT));
+        }
+        return text.toString();
+    }
+}
