@@ -1,0 +1,86 @@
+package dev.turnstile.lock.bench.contender;
+
+import dev.turnstile.lock.Fairness;
+import dev.turnstile.lock.Mutex;
+import java.util.List;
+import java.util.function.IntFunction;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.StampedLock;
+
+/**
+ * The lockbench line-up. Adding a contender is one entry here (plus, for a lock with a new shape, one
+ * {@link LockTable} or {@link AsyncLockTable} class).
+ *
+ * <p>Extension points for the Turnstile types still being built:
+ * <ul>
+ *   <li>{@code RwLock}: a {@link Contender.Role#READ_WRITE} entry through
+ *       {@link ProbedReadWriteLockTable} over {@code rwLock.asReadWriteLock()}, probing its
+ *       write-held / any-held state;</li>
+ *   <li>{@code Mutex.lockAsync()}: an {@link Contender.Role#ASYNC} entry whose {@link AsyncLockTable}
+ *       returns {@code mutex.lockAsync().thenApply(guard -> guard::close)}.</li>
+ * </ul>
+ */
+public final class Contenders {
+    private Contenders() {
+    }
+
+    /** Every contender, in report order. */
+    public static final List<Contender> ALL = List.of(
+            exclusive("mutex-eventual", "Turnstile Mutex (EVENTUAL)", true,
+                    n -> new MutexGuardTable(n, mutexFactory(Fairness.EVENTUAL))),
+            exclusive("mutex-fifo", "Turnstile Mutex (FIFO)", true, n -> new MutexGuardTable(n, mutexFactory(Fairness.FIFO))),
+            exclusive("mutex-eventual-view", "Turnstile Mutex (EVENTUAL, asLock)", true,
+                    n -> new ProbedLockTable<Mutex<?>>(n, mutexFactory(Fairness.EVENTUAL), Mutex::asLock, Mutex::isLocked)),
+            exclusive("reentrant", "ReentrantLock (nonfair)", false,
+                    n -> new ProbedLockTable<ReentrantLock>(n, i -> new ReentrantLock(), l -> l, ReentrantLock::isLocked)),
+            exclusive("reentrant-fair", "ReentrantLock (fair)", false,
+                    n -> new ProbedLockTable<ReentrantLock>(n, i -> new ReentrantLock(true), l -> l, ReentrantLock::isLocked)),
+            exclusive("synchronized", "synchronized", false, MonitorLockTable::new),
+            exclusive("stamped", "StampedLock (write)", false,
+                    n -> new ProbedLockTable<StampedLock>(n, i -> new StampedLock(), StampedLock::asWriteLock,
+                            StampedLock::isWriteLocked)),
+            exclusive("ttas", "TTAS spin lock", false,
+                    n -> new ProbedLockTable<TtasSpinLock>(n, i -> new TtasSpinLock(), l -> l, TtasSpinLock::isLocked)),
+            readWrite("rrwl", "ReentrantReadWriteLock (nonfair)",
+                    n -> new ProbedReadWriteLockTable<ReentrantReadWriteLock>(n, i -> new ReentrantReadWriteLock(), l -> l,
+                            ReentrantReadWriteLock::isWriteLocked, l -> l.isWriteLocked() || l.getReadLockCount() > 0)),
+            readWrite("stamped-rw", "StampedLock (read/write)",
+                    n -> new ProbedReadWriteLockTable<StampedLock>(n, i -> new StampedLock(), StampedLock::asReadWriteLock,
+                            StampedLock::isWriteLocked, l -> l.isWriteLocked() || l.isReadLocked())),
+            async("ibm-fair-async", "IBM async-util FairAsyncLock", false, FairAsyncLockTable::new),
+            async("vertx-local", "Vert.x local lock", false, VertxLocalLockTable::new));
+
+    /** The contender called {@code name}. */
+    public static Contender named(String name) {
+        return ALL.stream().filter(c -> c.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no contender named '" + name + "'; known: "
+                        + ALL.stream().map(Contender::name).toList()));
+    }
+
+    /**
+     * Makes mutexes guarding nothing (the counters live beside them, as for every contender). With the
+     * default policy {@code new Mutex<>(null)} shares the default configuration; a builder gives each
+     * mutex a configuration object of its own.
+     */
+    private static IntFunction<Mutex<?>> mutexFactory(Fairness fairness) {
+        if (fairness == Fairness.EVENTUAL) {
+            return i -> new Mutex<>(null);
+        }
+        return i -> Mutex.builder().fairness(fairness).build(null);
+    }
+
+    private static Contender exclusive(String name, String label, boolean turnstile,
+                                       IntFunction<LockTable> factory) {
+        return new Contender(name, label, Contender.Role.EXCLUSIVE, factory, null, turnstile);
+    }
+
+    private static Contender readWrite(String name, String label, IntFunction<LockTable> factory) {
+        return new Contender(name, label, Contender.Role.READ_WRITE, factory, null, false);
+    }
+
+    private static Contender async(String name, String label, boolean turnstile,
+                                   IntFunction<AsyncLockTable> factory) {
+        return new Contender(name, label, Contender.Role.ASYNC, null, factory, turnstile);
+    }
+}

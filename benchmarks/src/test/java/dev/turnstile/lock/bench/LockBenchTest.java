@@ -1,0 +1,92 @@
+package dev.turnstile.lock.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnstile.lock.bench.contender.Contender;
+import dev.turnstile.lock.bench.contender.GuardedCounters;
+import dev.turnstile.lock.bench.contender.LockTable;
+import dev.turnstile.lock.bench.report.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** lockbench end to end, on workloads small enough for CI. */
+class LockBenchTest {
+    private static final String[] TINY = {"--threads", "4", "--ops", "300", "--rounds", "1", "--regimes", "extreme,heavy",
+        "--read-mixes", "90", "--no-fork"};
+
+    @Test
+    void smallRunOfEveryKindOfContenderPassesTheSumCheckAndWritesEveryReport(@TempDir Path out) throws Exception {
+        BenchOptions o = BenchOptions.parse(Stream.concat(Stream.of(TINY), Stream.of("--out", out.toString(),
+                "--contenders", "mutex-eventual,mutex-fifo,mutex-eventual-view,reentrant,synchronized,rrwl,ibm-fair-async,vertx-local"))
+                .toArray(String[]::new));
+
+        assertEquals(0, LockBench.runAll(o));
+
+        List<String> csv = Files.readAllLines(out.resolve("lockbench.csv"));
+        // 5 exclusive contenders x (2 regimes + 1 mix) x 2 worker kinds, rrwl x 1 mix x 2, 2 async x 2 regimes
+        assertEquals(1 + 5 * 3 * 2 + 2 + 2 * 2, csv.size());
+        assertTrue(csv.stream().skip(1).allMatch(line -> line.endsWith(",true")), "every sum checks out");
+        assertTrue(Files.readString(out.resolve("lockbench.html")).contains("<svg"));
+        assertTrue(Files.readString(out.resolve("lockbench.json")).startsWith("["));
+        assertTrue(Files.exists(out.resolve("lockbench-throughput.svg")));
+    }
+
+    @Test
+    void aLockThatLosesIncrementsFailsTheSumCheckAndTheExitStatus(@TempDir Path out) throws Exception {
+        BenchOptions o = BenchOptions.parse(Stream.concat(Stream.of(TINY), Stream.of("--out", out.toString()))
+                .toArray(String[]::new));
+        o.contenders = List.of(new Contender("leaky", "drops every 100th increment", Contender.Role.EXCLUSIVE,
+                LeakyTable::new, null, false));
+
+        assertEquals(LockBench.SUM_MISMATCH, LockBench.runAll(o));
+
+        assertTrue(Files.readAllLines(out.resolve("lockbench.csv")).stream().skip(1)
+                .allMatch(line -> line.endsWith(",false")));
+    }
+
+    @Test
+    void resultSurvivesTheForkProtocol() {
+        Result r = new Result("c", "C (x)", true, "read 90%", "virtual", 2, 90, 32, 1000, 3, 96000, 1.5, 2.25, 3.125,
+                7, 100, 200, 300, 400, 5, 10, 0.75, 1, true);
+        assertEquals(r, Result.fromLine(r.toLine()));
+    }
+
+    @Test
+    void unknownFlagIsRejected() throws Exception {
+        assertEquals(64, LockBench.run(new String[] {"--thraeds", "4"}));
+    }
+
+    /** A "lock" that excludes nothing and forgets every 100th increment: the sum check must notice. */
+    private static final class LeakyTable implements LockTable {
+        private final GuardedCounters counters;
+        private int calls;
+
+        LeakyTable(int locks) {
+            counters = new GuardedCounters(locks);
+        }
+
+        @Override
+        public synchronized void increment(int slot, Histogram waits) {
+            if (++calls % 100 != 0) {
+                counters.increment(slot);
+            }
+        }
+
+        @Override
+        public synchronized long read(int slot, Histogram waits) {
+            return counters.get(slot);
+        }
+
+        @Override
+        public GuardedCounters counters() {
+            return counters;
+        }
+    }
+}
