@@ -246,6 +246,16 @@ public abstract class RawLock {
     }
 
     /**
+     * Whether the current thread is running granted callbacks through its trampoline right now. An
+     * asynchronous front-end may complete an uncontended acquisition directly on the caller's stack,
+     * without a {@link CallbackWaiter}, only when this is {@code false}: inside a delivery the grant
+     * must go through the trampoline (via {@link #acquireAsync}) so that release chains stay flat.
+     */
+    protected static boolean isDeliveringGrants() {
+        return Trampoline.isDraining();
+    }
+
+    /**
      * Links {@code w} into the queue and sets PARKED, unless the lock became available to it
      * meanwhile.
      *
