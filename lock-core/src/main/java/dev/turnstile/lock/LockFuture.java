@@ -21,6 +21,20 @@ class LockFuture<G> extends AcquisitionFuture<G> implements LockCallback<G> {
         this.acquisition = factory.create(executor, this);
     }
 
+    /** A future granted on the caller's stack, without a queue node: complete, so never withdrawn. */
+    private LockFuture(G guard) {
+        this.acquisition = null;
+        settleInternally(guard);
+    }
+
+    /**
+     * The future of an acquisition that took a free lock at once, outside any grant delivery. Every
+     * caller-side completion of it is refused (it is already complete), so it needs no node.
+     */
+    static <G> LockFuture<G> granted(G guard) {
+        return new LockFuture<>(guard);
+    }
+
     // ---------------------------------------------------------------- grant side
 
     @Override
@@ -46,7 +60,9 @@ class LockFuture<G> extends AcquisitionFuture<G> implements LockCallback<G> {
 
     @Override
     final void withdraw() {
-        acquisition.cancel();
+        if (acquisition != null) { // null only when granted at construction, and then never called
+            acquisition.cancel();
+        }
     }
 
     @Override
@@ -60,7 +76,7 @@ class LockFuture<G> extends AcquisitionFuture<G> implements LockCallback<G> {
 
     @Override
     public String toString() {
-        return "LockFuture[" + acquisition.lock() + ", " + super.toString() + "]";
+        return "LockFuture[" + (acquisition != null ? acquisition.lock() + ", " : "") + super.toString() + "]";
     }
 
     /**

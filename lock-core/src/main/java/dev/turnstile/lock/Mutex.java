@@ -204,9 +204,12 @@ public final class Mutex<T> extends RawLock {
      * }</pre>
      * run in constant stack on the releasing thread. Dependents therefore must not block; use
      * {@link #lockAsync(Executor)} (or the {@code *Async} methods of the future) to run elsewhere.
-     * A future that is complete when this method returns runs dependents attached later on the
-     * attaching thread, as any completed future does: a loop that re-acquires from its own
-     * continuation while nobody contends should use the executor form.
+     * Called inside such a continuation, {@code lockAsync()} never completes before it returns, even
+     * on a free mutex (the grant waits its turn on the trampoline), so loops that release and then
+     * re-acquire from their continuations stay flat as well. Called elsewhere on a free mutex, it
+     * returns a completed future, and dependents attached to it run at once on the attaching thread,
+     * as with any completed future: a loop that re-acquires from code of its own outside any
+     * continuation should use the executor form.
      *
      * <h4>Cancellation and completion by the caller</h4>
      * The future is a view, not the queue node: {@code cancel}, {@code complete},
@@ -219,6 +222,9 @@ public final class Mutex<T> extends RawLock {
      * @return a future of the guard that owns the mutex until closed
      */
     public CompletableFuture<MutexGuard<T>> lockAsync() {
+        if (!isDeliveringGrants() && casState(0, LOCKED)) {
+            return LockFuture.granted(new MutexGuard<>(this)); // free and nobody queued: no node
+        }
         return submit(new LockFuture<>(nodes(), null));
     }
 

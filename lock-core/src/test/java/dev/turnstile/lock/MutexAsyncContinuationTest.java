@@ -82,6 +82,41 @@ class MutexAsyncContinuationTest {
         });
     }
 
+    /**
+     * The opposite order: each continuation releases first and then asks again, so every request
+     * finds the lock free. Inside a delivery such a request is still queued on the trampoline instead
+     * of completing on the continuation's stack, so a chain started by a grant stays flat too.
+     */
+    @Test
+    void millionReleaseThenReacquireStepsStartedByAGrantRunFlat() {
+        runOnSmallStack(() -> {
+            Mutex<int[]> m = new Mutex<>(new int[1]);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            MutexGuard<int[]> held = m.lock();
+            new Object() {
+                int left = CHAIN;
+
+                void next() {
+                    m.lockAsync().thenAccept(g -> {
+                        g.get()[0]++;
+                        g.close();
+                        if (--left > 0) {
+                            next();
+                        } else {
+                            done.complete(null);
+                        }
+                    });
+                }
+            }.next();
+
+            held.close(); // the first grant is a delivery; every later request is made inside one
+
+            assertTrue(done.isDone());
+            assertFalse(m.isLocked());
+            assertEquals(CHAIN, (int) m.withLock(a -> a[0]));
+        });
+    }
+
     @Test
     void executorFormRunsContinuationsOnTheExecutorNotTheReleaser() {
         Mutex<String> m = new Mutex<>("v");
