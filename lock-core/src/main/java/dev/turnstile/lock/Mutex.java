@@ -166,10 +166,14 @@ public final class Mutex<T> extends RawLock {
      * throws {@link IllegalMonitorStateException}. {@code lock()}, {@code tryLock()} and
      * {@code unlock()} allocate nothing; the view itself is created once per mutex (in the side
      * state the mutex keeps once contended) and returned by every call.
-     * {@link Lock#newCondition()} is not supported yet.
+     * {@link Lock#newCondition()} returns a condition backed by a {@link Condvar}.
      */
     public Lock asLock() {
-        return attachment(() -> new MutexLockView(this));
+        return attachment(Mutex::newLockView);
+    }
+
+    private static MutexLockView newLockView(RawLock mutex) {
+        return new MutexLockView((Mutex<?>) mutex);
     }
 
     /** The name given to the builder, or {@code null}. */

@@ -54,17 +54,40 @@ final class MutexLockView implements Lock {
 
     @Override
     public void unlock() {
-        if (owner != Thread.currentThread()) {
-            throw new IllegalMonitorStateException(
-                    Thread.currentThread() + " does not hold " + mutex + " through its Lock view");
-        }
+        checkOwner();
         owner = null;
         mutex.releaseLock(false);
     }
 
+    /**
+     * A condition backed by a {@link Condvar}: no spurious wake-ups, and signals move waiters onto
+     * the mutex's queue instead of waking them. Awaiting or signalling requires holding the lock
+     * through this view ({@link IllegalMonitorStateException} otherwise).
+     */
     @Override
     public Condition newCondition() {
-        throw new UnsupportedOperationException("conditions on a Mutex's Lock view are not supported yet");
+        return new MutexCondition(this, mutex);
+    }
+
+    // ---- for MutexCondition
+
+    void checkOwner() {
+        if (owner != Thread.currentThread()) {
+            throw new IllegalMonitorStateException(
+                    Thread.currentThread() + " does not hold " + mutex + " through its Lock view");
+        }
+    }
+
+    /** Before a condition wait releases the mutex: the owner leaves, as in {@link #unlock()}. */
+    Thread releaseOwnership() {
+        Thread me = owner;
+        owner = null;
+        return me;
+    }
+
+    /** After a condition wait re-acquired the mutex. */
+    void restoreOwnership(Thread me) {
+        owner = me;
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.turnstile.lock.Fairness;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 /**
  * The parking core: one state word, one lazily created {@link WaitQueue}, and the only code in
@@ -62,6 +63,16 @@ import java.util.concurrent.locks.LockSupport;
  * writer that timed out). A cancel that finds the waiter no longer WAITING has lost to a grant: the
  * waiter owns (or is about to own) the lock and its front-end must use or release it.
  *
+ * <h3>Requeue</h3>
+ * A condition variable ({@link RawCondvar}) keeps its waiters, ordinary {@link Waiter} nodes, in a
+ * {@link WaitQueue} of its own. Notifying moves them onto this lock's queue under this lock's guard
+ * ({@link #requeue}), so they are admitted by this lock's releases like any waiter instead of all
+ * waking to find the lock taken; only when the lock is free is the first of them woken.
+ *
+ * <h3>Queue jumpers</h3>
+ * A mode for which {@link #jumpsQueue} answers {@code true} (a read lock's upgrade) ignores PARKED and
+ * waits at the head of the queue, because what it waits for is already held by its own caller.
+ *
  * <h3>Memory ordering</h3>
  * Every acquisition is a CAS (or a grant published by a CAS) and every release a CAS on the same
  * word, so each release happens-before the acquisition that observes it; a granted waiter sees its
@@ -107,6 +118,17 @@ public abstract class RawLock {
         return true;
     }
 
+    /**
+     * Whether an arrival in {@code mode} ignores queued waiters whatever the fairness policy: it takes
+     * the lock whenever {@link #canAcquire} allows, and if it must wait, it waits at the front of the
+     * queue. For acquisitions that convert or extend a hold the caller already has (a read lock's
+     * upgrade, a recursive read), which every queued waiter is waiting behind anyway: queued at the
+     * back, they would wait for those waiters, which wait for them.
+     */
+    protected boolean jumpsQueue(int mode) {
+        return false;
+    }
+
     // ---------------------------------------------------------------- state word
 
     protected final int state() {
@@ -148,7 +170,7 @@ public abstract class RawLock {
 
     /** Whether an arrival in {@code mode} may barge under this lock's policy. */
     private boolean mayBarge(int mode) {
-        return config().fairness() != Fairness.FIFO && bargesPastWaiters(mode);
+        return jumpsQueue(mode) || (config().fairness() != Fairness.FIFO && bargesPastWaiters(mode));
     }
 
     /**
@@ -160,12 +182,19 @@ public abstract class RawLock {
      *         interrupt status is cleared, otherwise an interrupt received while waiting is restored
      */
     protected final int acquireBlocking(int mode, boolean interruptible, long timeoutNanos) {
+        return acquireBlocking(mode, interruptible, timeoutNanos, null, false);
+    }
+
+    /**
+     * {@link #acquireBlocking(int, boolean, long)} reusing {@code node} if not {@code null}: a condition
+     * waiter that was moved here and then released to compete ({@code woken}: it keeps its place at
+     * the front if it loses), or one withdrawn from a condition queue that re-acquires from the back.
+     */
+    final int acquireBlocking(int mode, boolean interruptible, long timeoutNanos, ThreadWaiter node, boolean woken) {
         final boolean timed = timeoutNanos >= 0;
         final long deadline = timed ? System.nanoTime() + timeoutNanos : 0L;
         boolean interrupted = false;
-        boolean woken = false;
         int spinRound = Thread.currentThread().isVirtual() ? SPIN_ROUNDS : 0;
-        ThreadWaiter node = null;
         try {
             for (;;) {
                 if (tryAcquire(mode, woken || mayBarge(mode))) {
@@ -276,13 +305,31 @@ public abstract class RawLock {
                         q.holdStarted(); // the hold began no later than now
                     }
                     w.setStatus(Waiter.WAITING);
-                    q.link(w, atFront);
+                    if (atFront && !jumpsQueue(w.mode)) {
+                        q.linkAfter(leadingJumpers(q), w); // a woken waiter keeps its place, behind jumpers
+                    } else {
+                        q.link(w, atFront || jumpsQueue(w.mode));
+                    }
                     return true;
                 }
             }
         } finally {
             q.unlock();
         }
+    }
+
+    /**
+     * Under the guard: the last of the queue-jumping waiters at the head of the queue, or {@code null}.
+     * A woken waiter that lost its race goes back behind them, never in front: admission stops at the
+     * first waiter that does not fit, and a jumper (an upgrade) stuck behind a waiter that its own
+     * hold keeps out would never be admitted.
+     */
+    private Waiter leadingJumpers(WaitQueue q) {
+        Waiter last = null;
+        for (Waiter w = q.head(); w != null && jumpsQueue(w.mode); w = w.next) {
+            last = w;
+        }
+        return last;
     }
 
     /** Records the start of a hold that began on a contended path, for the long-hold rule. */
@@ -370,6 +417,56 @@ public abstract class RawLock {
         }
     }
 
+    // ---------------------------------------------------------------- requeue (condition variables)
+
+    /**
+     * Moves a chain of notified condition waiters (CLAIMED, linked through {@code next}) onto this
+     * lock's queue, where the lock's own releases admit them one admission at a time, instead of waking
+     * them all to find the lock taken. If the lock is free for the first of them, that one is not
+     * queued but returned, for the caller to wake (a thread) or to signal as granted (a callback, to
+     * which this method has already given the lock); it will hold and then release the lock, and that
+     * release admits the rest, so queueing them behind a free lock loses no wake-up.
+     *
+     * @return the waiter to signal ({@link Waiter#WOKEN} for a thread, {@link Waiter#GRANTED} for a
+     *         callback), or {@code null} if all were queued
+     */
+    final Waiter requeue(Waiter chain) {
+        WaitQueue q = waitQueue();
+        q.lock();
+        try {
+            for (;;) {
+                int s = state;
+                int bits = s & ~PARKED;
+                boolean free = canAcquire(bits, chain.mode);
+                Waiter rest = free ? chain.next : chain;
+                int update = s;
+                if (free && chain instanceof CallbackWaiter) {
+                    update = acquired(bits, chain.mode) | (s & PARKED);
+                }
+                if (rest != null) {
+                    update |= PARKED;
+                }
+                if (update == s || STATE.compareAndSet(this, s, update)) {
+                    if (rest != null && q.isEmpty()) {
+                        q.holdStarted(); // as in enqueue: the hold began no later than now
+                    }
+                    for (Waiter w = rest, next; w != null; w = next) {
+                        next = w.next;
+                        w.setStatus(Waiter.WAITING);
+                        q.link(w, false);
+                    }
+                    if (free) {
+                        chain.next = null;
+                        return chain;
+                    }
+                    return null;
+                }
+            }
+        } finally {
+            q.unlock();
+        }
+    }
+
     // ---------------------------------------------------------------- cancel
 
     /**
@@ -410,9 +507,13 @@ public abstract class RawLock {
         return witness == q ? created : (WaitQueue) witness;
     }
 
-    /** Per-lock side state kept in the wait queue (created if needed), so the lock needs no field for it. */
-    protected final <A> A attachment(java.util.function.Supplier<A> factory) {
-        return waitQueue().attachment(factory);
+    /**
+     * Per-lock side state kept in the wait queue (created if needed), so the lock needs no field for
+     * it. Pass a non-capturing factory (a static method reference) and the call allocates nothing
+     * once the attachment exists.
+     */
+    protected final <A> A attachment(Function<RawLock, A> factory) {
+        return waitQueue().attachment(this, factory);
     }
 
     /** The wait queue if the lock has ever needed one, else {@code null}; for introspection. */

@@ -4,7 +4,7 @@ import dev.turnstile.lock.Fairness;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The FIFO of one lock's waiters, and the lock's fairness state. Created the first time the lock is
@@ -104,6 +104,24 @@ public final class WaitQueue {
             w.prev = tail;
             tail.next = w;
             tail = w;
+        }
+        size = size + 1;
+    }
+
+    /** Inserts {@code w} right after {@code pred}, or first if {@code pred} is {@code null}. */
+    void linkAfter(Waiter pred, Waiter w) {
+        if (pred == null) {
+            link(w, true);
+            return;
+        }
+        Waiter n = pred.next;
+        w.prev = pred;
+        w.next = n;
+        pred.next = w;
+        if (n == null) {
+            tail = w;
+        } else {
+            n.prev = w;
         }
         size = size + 1;
     }
@@ -228,10 +246,10 @@ public final class WaitQueue {
 
     /** The attachment, created by {@code factory} on first use; at most one is ever installed. */
     @SuppressWarnings("unchecked")
-    <A> A attachment(Supplier<A> factory) {
+    <A> A attachment(RawLock lock, Function<RawLock, A> factory) {
         Object a = attachment;
         if (a == null) {
-            A created = factory.get();
+            A created = factory.apply(lock);
             a = ATTACHMENT.compareAndExchange(this, null, created);
             if (a == null) {
                 a = created;

@@ -13,6 +13,9 @@ import java.lang.invoke.VarHandle;
  *                        │                                              │
  *                        └─(cancel)─► CANCELLED              WOKEN ─(link again)─► WAITING
  * </pre>
+ * A condition variable's waiter starts elsewhere: {@code CONDITION ─(notify)─► CLAIMED ─(requeue)─►
+ * WAITING} (or straight to WOKEN / GRANTED when the lock is free), or {@code CONDITION ─(timeout,
+ * interrupt)─► CANCELLED}, both under the condition queue's guard; see {@link RawCondvar}.
  * <ul>
  *   <li>{@code PENDING}: new, not yet in the queue; a cancel returns {@code false}.</li>
  *   <li>{@code WAITING}: linked in the queue. A waiter is in the queue exactly while it is WAITING;
@@ -34,6 +37,11 @@ import java.lang.invoke.VarHandle;
  * publishes the final status (after which the waiter may re-enqueue and reuse the links).
  */
 public abstract sealed class Waiter permits ThreadWaiter, CallbackWaiter {
+    /**
+     * In a condition variable's queue ({@link RawCondvar}): not in any lock's queue, and no lock
+     * admission ever sees it. Below {@link #GRANTED} like every non-final status.
+     */
+    static final int CONDITION = -1;
     static final int PENDING = 0;
     static final int WAITING = 1;
     static final int CLAIMED = 2;

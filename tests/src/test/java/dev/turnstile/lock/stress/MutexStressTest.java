@@ -1,6 +1,6 @@
 package dev.turnstile.lock.stress;
 
-import static dev.turnstile.lock.stress.Contention.assertContended;
+import static dev.turnstile.lock.testing.Contention.assertContended;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;

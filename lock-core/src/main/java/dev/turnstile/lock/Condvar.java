@@ -1,0 +1,197 @@
+package dev.turnstile.lock;
+
+import dev.turnstile.lock.park.RawCondvar;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A condition variable for a {@link Mutex}: a thread holding the mutex waits, with the mutex
+ * released, until another thread notifies it. For platform and virtual threads; it never blocks
+ * inside {@code synchronized}, so a virtual thread never pins its carrier.
+ *
+ * <pre>{@code
+ * Mutex<Deque<Job>> jobs = new Mutex<>(new ArrayDeque<>());
+ * Condvar notEmpty = new Condvar();
+ *
+ * // consumer
+ * try (MutexGuard<Deque<Job>> g = jobs.lock()) {
+ *     while (g.get().isEmpty()) {          // always re-check: another consumer may have been first
+ *         notEmpty.await(g);               // releases the mutex while waiting, holds it again after
+ *     }
+ *     run(g.get().poll());
+ * }
+ *
+ * // producer
+ * try (MutexGuard<Deque<Job>> g = jobs.lock()) {
+ *     g.get().add(job);
+ *     notEmpty.notifyOne();
+ * }
+ * }</pre>
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li><b>The mutex is held again whenever {@code await} returns or throws</b>: after a
+ *       notification, a timeout, and an interrupt alike. The guard passed in stays open and keeps
+ *       owning the mutex.</li>
+ *   <li><b>No spurious wake-ups.</b> {@code await} returns only because this condvar was notified,
+ *       the timeout elapsed, or (for the interruptible forms) the thread was interrupted. The
+ *       condition may still be false by then (another thread may have run first), so loop on it.</li>
+ *   <li><b>Interrupts.</b> {@link #await(MutexGuard)}, {@link #await(MutexGuard, Duration)} and
+ *       {@link #awaitUntil(MutexGuard, Instant)} are not interruptible: an interrupt received while
+ *       waiting is kept as the thread's interrupt status. The {@code awaitInterruptibly} forms throw
+ *       {@link InterruptedException} (after re-acquiring the mutex, with the interrupt status
+ *       cleared) if interrupted before being notified; a thread interrupted after its notification
+ *       returns normally with its interrupt status set, so the notification is never lost.</li>
+ *   <li><b>Timeouts</b> bound the wait for a notification, not the re-acquisition of the mutex that
+ *       follows it; a timed await returns {@code false} if it timed out and {@code true} if it was
+ *       notified (a notification that races with the timeout wins).</li>
+ *   <li><b>One mutex at a time.</b> All threads waiting at once must wait with the same mutex;
+ *       waiting with another one while they are there throws {@link IllegalStateException} (with
+ *       the mutex still held). Once no one waits, the condvar may be used with a different mutex.</li>
+ *   <li><b>Misuse.</b> Awaiting with a guard that was closed throws {@link IllegalStateException}.
+ *       Notifying does not require holding the mutex.</li>
+ * </ul>
+ *
+ * <h2>Notify moves, it does not wake</h2>
+ * {@link #notifyOne()} and {@link #notifyAllWaiters()} move the notified threads from this condvar
+ * onto the mutex's own queue, where they stay parked until the mutex's releases admit them one at a
+ * time, exactly as if they had called {@link Mutex#lock()}. Notifying while holding the mutex, the
+ * usual pattern, therefore wakes nobody: it does not stampede a herd of threads onto a mutex that
+ * is still held. Only when the mutex is free is the first notified thread woken.
+ *
+ * @see Mutex#asLock() for a {@link java.util.concurrent.locks.Condition} view backed by a condvar
+ */
+public final class Condvar extends RawCondvar {
+    /** A condvar with no waiters, usable with any one {@link Mutex} at a time. */
+    public Condvar() {
+    }
+
+    /**
+     * Releases the guard's mutex, waits until notified, and re-acquires the mutex. Not interruptible.
+     *
+     * @throws NullPointerException  if {@code guard} is null
+     * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
+     */
+    public void await(MutexGuard<?> guard) {
+        awaitMutex(heldMutex(guard), false, -1L);
+    }
+
+    /**
+     * Releases the guard's mutex, waits until notified or until {@code timeout} elapses, and
+     * re-acquires the mutex. Not interruptible.
+     *
+     * @return {@code true} if notified, {@code false} if the timeout elapsed first
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws IllegalStateException    if the guard is closed, or threads wait here with another mutex
+     */
+    public boolean await(MutexGuard<?> guard, Duration timeout) {
+        long nanos = Timeouts.waitNanos(timeout);
+        return awaitMutex(heldMutex(guard), false, nanos) == NOTIFIED;
+    }
+
+    /**
+     * Releases the guard's mutex, waits until notified or until the wall-clock {@code deadline}, and
+     * re-acquires the mutex. The deadline is converted once, on entry, into a wait on the monotonic
+     * clock; a deadline in the past still releases and re-acquires the mutex. Not interruptible.
+     *
+     * @return {@code true} if notified, {@code false} if the deadline passed first
+     * @throws NullPointerException  if an argument is null
+     * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
+     */
+    public boolean awaitUntil(MutexGuard<?> guard, Instant deadline) {
+        Objects.requireNonNull(deadline, "deadline");
+        Duration left = Duration.between(Instant.now(), deadline);
+        return awaitMutex(heldMutex(guard), false, left.isNegative() ? 0L : Timeouts.saturatedNanos(left)) == NOTIFIED;
+    }
+
+    /**
+     * Releases the guard's mutex, waits until notified or interrupted, and re-acquires the mutex.
+     *
+     * @throws InterruptedException  if interrupted before being notified (including before the call);
+     *                               the mutex is held again and the interrupt status is cleared
+     * @throws NullPointerException  if {@code guard} is null
+     * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
+     */
+    public void awaitInterruptibly(MutexGuard<?> guard) throws InterruptedException {
+        awaitOn(heldMutex(guard), true, -1L);
+    }
+
+    /**
+     * Releases the guard's mutex, waits until notified, interrupted, or until {@code timeout}
+     * elapses, and re-acquires the mutex.
+     *
+     * @return {@code true} if notified, {@code false} if the timeout elapsed first
+     * @throws InterruptedException     if interrupted before being notified (including before the
+     *                                  call); the mutex is held again and the interrupt status is cleared
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws IllegalStateException    if the guard is closed, or threads wait here with another mutex
+     */
+    public boolean awaitInterruptibly(MutexGuard<?> guard, Duration timeout) throws InterruptedException {
+        long nanos = Timeouts.waitNanos(timeout);
+        return awaitOn(heldMutex(guard), true, nanos) == NOTIFIED;
+    }
+
+    /**
+     * Notifies the longest-waiting thread, if any: it is moved onto the mutex's queue (or woken, if
+     * the mutex is free) and returns from {@code await} once it holds the mutex again.
+     *
+     * @return whether a thread was waiting
+     */
+    public boolean notifyOne() {
+        return notifyWaiters(false) > 0;
+    }
+
+    /**
+     * Notifies every waiting thread: all are moved onto the mutex's queue and will return from
+     * {@code await} one at a time as the mutex passes to each. (Named so because
+     * {@link Object#notifyAll()} is final.)
+     *
+     * @return how many threads were waiting
+     */
+    public int notifyAllWaiters() {
+        return notifyWaiters(true);
+    }
+
+    @Override
+    public String toString() {
+        return "Condvar@" + Integer.toHexString(System.identityHashCode(this)) + "(" + waiterCount() + " waiting)";
+    }
+
+    // ---------------------------------------------------------------- for the Condition view
+
+    /**
+     * Waits on {@code mutex}, which the caller holds; throws if interrupted (then the mutex is held
+     * again). Returns {@link #NOTIFIED} or {@link #TIMED_OUT}.
+     */
+    int awaitOn(Mutex<?> mutex, boolean interruptible, long nanos) throws InterruptedException {
+        if (interruptible && Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        int outcome = awaitMutex(mutex, interruptible, nanos);
+        if (outcome == INTERRUPTED) {
+            throw new InterruptedException();
+        }
+        return outcome;
+    }
+
+    /** The shared path: {@link #NOTIFIED}, {@link #TIMED_OUT} or (if interruptible) {@link #INTERRUPTED}. */
+    private int awaitMutex(Mutex<?> mutex, boolean interruptible, long nanos) {
+        return await(mutex, Mutex.EXCLUSIVE, interruptible, nanos);
+    }
+
+    /** Whether an outcome of {@link #awaitOn} was a notification. */
+    static boolean notified(int outcome) {
+        return outcome == NOTIFIED;
+    }
+
+    private static Mutex<?> heldMutex(MutexGuard<?> guard) {
+        Objects.requireNonNull(guard, "guard");
+        if (!guard.isHeld()) {
+            throw new IllegalStateException("cannot await with " + guard + ": it no longer holds its mutex");
+        }
+        return guard.mutex();
+    }
+}

@@ -1,0 +1,556 @@
+package dev.turnstile.lock;
+
+import dev.turnstile.lock.park.LockConfig;
+import dev.turnstile.lock.park.RawLock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+
+/**
+ * A reader-writer lock that guards a value: any number of readers, or one writer, plus at most one
+ * <em>upgradable</em> reader that can turn into the writer without letting another writer in first.
+ * Task-fair and fair on average, for platform and virtual threads.
+ *
+ * <pre>{@code
+ * RwLock<Map<String, Integer>> prices = new RwLock<>(new HashMap<>());
+ *
+ * try (ReadGuard<Map<String, Integer>> r = prices.read()) {        // shared
+ *     total += r.get().getOrDefault("tea", 0);
+ * }
+ * try (WriteGuard<Map<String, Integer>> w = prices.write()) {      // exclusive
+ *     w.get().put("tea", 3);
+ * }
+ * int n = prices.withRead(Map::size);                              // allocation-free
+ *
+ * try (UpgradableGuard<Map<String, Integer>> u = prices.upgradableRead()) {
+ *     if (!u.get().containsKey("tea")) {                           // read while others read too
+ *         try (WriteGuard<Map<String, Integer>> w = u.upgrade()) { // waits only for current readers
+ *             w.get().put("tea", 3);                               // nobody wrote in between
+ *         }
+ *     }
+ * }
+ * }</pre>
+ *
+ * <h2>Policy</h2>
+ * <ul>
+ *   <li><b>Writers are not starved.</b> A reader never takes the lock past a queued waiter: once a
+ *       writer waits, new readers queue behind it, and the writer gets the lock when the readers
+ *       already inside leave. A writer may barge past queued waiters like a {@link Mutex} arrival,
+ *       under the lock's {@link Fairness} policy.</li>
+ *   <li><b>Readers are not starved.</b> The fairness policy hands the lock to the longest waiter
+ *       often enough (see {@link Fairness#EVENTUAL}); when that waiter is a reader, every reader queued
+ *       before the next writer is admitted with it, in one step.</li>
+ *   <li><b>Upgradable read.</b> At most one at a time; it coexists with plain readers and excludes
+ *       writers and other upgradable readers. {@link UpgradableGuard#upgrade()} waits only for the
+ *       readers present when it is called: from then on new readers queue, and no writer can
+ *       acquire in between, because the upgradable hold already excludes writers.</li>
+ *   <li><b>Atomic downgrades.</b> {@link WriteGuard#downgrade()}, {@link WriteGuard#downgradeToUpgradable()}
+ *       and {@link UpgradableGuard#downgrade()} change the state word in one step: no writer can
+ *       acquire between the write and the read that follows it. Waiters that fit alongside the new
+ *       hold (queued readers, after a write→read downgrade) are admitted by the same step.</li>
+ * </ul>
+ *
+ * <h2>Recursive reads</h2>
+ * <b>Not reentrant.</b> A thread that holds a read lock and calls {@link #read()} again deadlocks if
+ * a writer queued in between: the writer waits for the first read to end, the second read waits
+ * behind the writer, and the first read waits for the second (the deadlock parking_lot's and Tokio's
+ * users keep reporting). A holder that must read again uses {@link #readRecursive()}, which takes a
+ * read lock whenever no writer <em>holds</em> the lock, past queued writers; used by a thread that
+ * holds no read lock, it can delay writers. Re-acquiring the write lock, or an upgradable read,
+ * while holding one deadlocks as with every non-reentrant lock.
+ *
+ * <h2>Ownership, interrupts, timeouts</h2>
+ * Each acquisition returns a guard that owns the hold, not the thread: a guard may be closed on any
+ * thread, exactly once; every guard method throws {@link IllegalStateException} once the guard is
+ * closed (or consumed by an upgrade or downgrade) and leaves the lock as it is. {@code read()},
+ * {@code write()}, {@code upgradableRead()} and the timed {@code try…(Duration)} forms are not
+ * interruptible and keep an interrupt received while waiting as the thread's interrupt status; the
+ * {@code …Interruptibly()} forms throw {@link InterruptedException} and leave no trace in the queue.
+ * A timed-out acquisition has left the queue too.
+ *
+ * <h2>Implementation: the state word</h2>
+ * The lock is a {@link RawLock} (the shared parking core) over these bits of its {@code int}; the
+ * top bit, {@code PARKED} ("someone is queued"), belongs to the core.
+ * <pre>
+ *   bit 31      30       29          28           27 … 0
+ *   PARKED    WRITER   UPGRADING   UPGRADABLE   reader count (plain and recursive readers)
+ *
+ *   lock bits                          meaning
+ *   0                                  unlocked
+ *   n                                  n readers
+ *   UPGRADABLE + n                     an upgradable reader and n plain readers
+ *   UPGRADABLE | UPGRADING + n         the upgradable reader is upgrading and waits for the n readers
+ *                                      to leave; new plain readers wait (recursive readers may enter)
+ *   WRITER                             one writer (an upgrade that completed looks the same)
+ * </pre>
+ * Waiters ask for one of these modes: READ, READ_RECURSIVE, UPGRADABLE, WRITE, and UPGRADE (the
+ * upgradable reader waiting for readers: it waits at the head of the queue, since every other waiter
+ * is behind its hold anyway). Downgrades, and an upgrade that gives up, are "releases" of a
+ * transition mode: the core publishes the new bits and admits whoever now fits in one step.
+ * Uncontended, every acquisition and release is one compare-and-set and allocates nothing but the
+ * guard; {@link #withRead} and {@link #withWrite} allocate nothing at all.
+ *
+ * <h2>Memory</h2>
+ * An unlocked {@code RwLock} is a state word, the value reference and one reference to shared
+ * configuration: 24 bytes with compressed references, like a {@link Mutex}. The wait queue is
+ * allocated the first time the lock is contended.
+ *
+ * @param <T> the type of the guarded value
+ */
+public final class RwLock<T> extends RawLock {
+    static final int READERS_MASK = (1 << 28) - 1;
+    static final int ONE_READER = 1;
+    static final int UPGRADABLE = 1 << 28;
+    static final int UPGRADING = 1 << 29;
+    static final int WRITER = 1 << 30;
+
+    // Waiter modes.
+    static final int READ = 0;
+    static final int READ_RECURSIVE = 1;
+    static final int UPGRADABLE_READ = 2;
+    static final int WRITE = 3;
+    /** The upgradable reader becoming the writer once the readers have left. */
+    static final int UPGRADE = 4;
+
+    // Transition modes: "released" only, never waited for.
+    static final int WRITE_TO_READ = 5;
+    static final int WRITE_TO_UPGRADABLE = 6;
+    static final int UPGRADABLE_TO_READ = 7;
+    /** An upgrade that timed out: clear UPGRADING and let the readers it held back in. */
+    static final int ABANDON_UPGRADE = 8;
+
+    /** Guarded by this lock; visibility comes from the acquire/release ordering of the state word. */
+    private T value;
+
+    /** A lock guarding {@code value} (which may be null) with the default settings. */
+    public RwLock(T value) {
+        this(value, LockConfig.DEFAULT);
+    }
+
+    private RwLock(T value, LockConfig config) {
+        super(config);
+        this.value = value;
+    }
+
+    /** A builder for a lock with a fairness policy, name or clock of its own. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ---------------------------------------------------------------- read
+
+    /**
+     * Acquires a read lock, waiting behind any queued writer. Not interruptible. Not reentrant: see
+     * the class documentation, and {@link #readRecursive()}.
+     *
+     * @return the guard that owns the read lock until closed
+     */
+    public ReadGuard<T> read() {
+        acquireRead();
+        return new ReadGuard<>(this);
+    }
+
+    /**
+     * Acquires a read lock unless interrupted first.
+     *
+     * @throws InterruptedException if interrupted before or while waiting; the waiter has then left
+     *                              the queue and the interrupt status is cleared
+     */
+    public ReadGuard<T> readInterruptibly() throws InterruptedException {
+        acquireInterruptibly(READ);
+        return new ReadGuard<>(this);
+    }
+
+    /**
+     * Acquires a read lock only if that needs no waiting: no writer holds the lock, no upgrade is
+     * under way, and nobody is queued (a waiting writer is not overtaken, even by a {@code try}).
+     */
+    public Optional<ReadGuard<T>> tryRead() {
+        return tryAcquire(READ, false) ? Optional.of(new ReadGuard<>(this)) : Optional.empty();
+    }
+
+    /**
+     * Acquires a read lock if it becomes available within {@code timeout}. Not interruptible; on
+     * timeout the waiter has left the queue.
+     *
+     * @throws NullPointerException     if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public Optional<ReadGuard<T>> tryRead(Duration timeout) {
+        long nanos = Timeouts.waitNanos(timeout);
+        return acquireBlocking(READ, false, nanos) == ACQUIRED ? Optional.of(new ReadGuard<>(this)) : Optional.empty();
+    }
+
+    /**
+     * Acquires a read lock for a caller that already holds one: it enters whenever no writer holds
+     * the lock, even past a queued writer or a pending upgrade, so a nested read cannot deadlock
+     * (see the class documentation). Not interruptible. It does not check that the caller holds a
+     * read lock; a caller that does not may delay queued writers.
+     */
+    public ReadGuard<T> readRecursive() {
+        acquireReadRecursive();
+        return new ReadGuard<>(this);
+    }
+
+    /**
+     * Runs {@code action} on the value under a read lock and returns its result. Allocates nothing
+     * when the lock is uncontended.
+     *
+     * @throws NullPointerException if {@code action} is null
+     */
+    public <R> R withRead(Function<? super T, ? extends R> action) {
+        Objects.requireNonNull(action, "action");
+        acquireRead();
+        try {
+            return action.apply(value);
+        } finally {
+            release(READ, false);
+        }
+    }
+
+    // ---------------------------------------------------------------- write
+
+    /**
+     * Acquires the write lock, waiting for every reader and writer to leave. Not interruptible.
+     *
+     * @return the guard that owns the write lock until closed
+     */
+    public WriteGuard<T> write() {
+        acquireWrite();
+        return new WriteGuard<>(this);
+    }
+
+    /**
+     * Acquires the write lock unless interrupted first.
+     *
+     * @throws InterruptedException if interrupted before or while waiting; the waiter has then left
+     *                              the queue and the interrupt status is cleared
+     */
+    public WriteGuard<T> writeInterruptibly() throws InterruptedException {
+        acquireInterruptibly(WRITE);
+        return new WriteGuard<>(this);
+    }
+
+    /**
+     * Acquires the write lock only if it is free now. Like {@code ReentrantLock.tryLock()}, this takes
+     * a free lock even when others are queued, whatever the fairness policy.
+     */
+    public Optional<WriteGuard<T>> tryWrite() {
+        return tryAcquire(WRITE, true) ? Optional.of(new WriteGuard<>(this)) : Optional.empty();
+    }
+
+    /**
+     * Acquires the write lock if it becomes available within {@code timeout}. Not interruptible; on
+     * timeout the waiter has left the queue (and readers it held back are admitted).
+     *
+     * @throws NullPointerException     if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public Optional<WriteGuard<T>> tryWrite(Duration timeout) {
+        long nanos = Timeouts.waitNanos(timeout);
+        return acquireBlocking(WRITE, false, nanos) == ACQUIRED ? Optional.of(new WriteGuard<>(this)) : Optional.empty();
+    }
+
+    /**
+     * Runs {@code action} on the value under the write lock and returns its result. Allocates
+     * nothing when the lock is uncontended.
+     *
+     * @throws NullPointerException if {@code action} is null
+     */
+    public <R> R withWrite(Function<? super T, ? extends R> action) {
+        Objects.requireNonNull(action, "action");
+        acquireWrite();
+        try {
+            return action.apply(value);
+        } finally {
+            releaseWrite(false);
+        }
+    }
+
+    /**
+     * Replaces the value with {@code update.apply(value)} under the write lock and returns the new
+     * value. Allocates nothing of its own when the lock is uncontended.
+     *
+     * @throws NullPointerException if {@code update} is null
+     */
+    public T update(UnaryOperator<T> update) {
+        Objects.requireNonNull(update, "update");
+        acquireWrite();
+        try {
+            T next = update.apply(value);
+            value = next;
+            return next;
+        } finally {
+            releaseWrite(false);
+        }
+    }
+
+    // ---------------------------------------------------------------- upgradable read
+
+    /**
+     * Acquires the upgradable read lock: shared with plain readers, exclusive against writers and
+     * other upgradable readers. Waits behind queued waiters like a reader. Not interruptible.
+     *
+     * @return the guard that owns the upgradable read lock until closed, upgraded or downgraded
+     */
+    public UpgradableGuard<T> upgradableRead() {
+        if (!tryAcquire(UPGRADABLE_READ, false)) {
+            acquireBlocking(UPGRADABLE_READ, false, -1L);
+        }
+        return new UpgradableGuard<>(this);
+    }
+
+    /**
+     * Acquires the upgradable read lock unless interrupted first.
+     *
+     * @throws InterruptedException if interrupted before or while waiting; the waiter has then left
+     *                              the queue and the interrupt status is cleared
+     */
+    public UpgradableGuard<T> upgradableReadInterruptibly() throws InterruptedException {
+        acquireInterruptibly(UPGRADABLE_READ);
+        return new UpgradableGuard<>(this);
+    }
+
+    /** Acquires the upgradable read lock only if that needs no waiting (see {@link #tryRead()}). */
+    public Optional<UpgradableGuard<T>> tryUpgradableRead() {
+        return tryAcquire(UPGRADABLE_READ, false) ? Optional.of(new UpgradableGuard<>(this)) : Optional.empty();
+    }
+
+    /**
+     * Acquires the upgradable read lock if it becomes available within {@code timeout}. Not
+     * interruptible; on timeout the waiter has left the queue.
+     *
+     * @throws NullPointerException     if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public Optional<UpgradableGuard<T>> tryUpgradableRead(Duration timeout) {
+        long nanos = Timeouts.waitNanos(timeout);
+        return acquireBlocking(UPGRADABLE_READ, false, nanos) == ACQUIRED
+                ? Optional.of(new UpgradableGuard<>(this)) : Optional.empty();
+    }
+
+    // ---------------------------------------------------------------- views and introspection
+
+    /**
+     * A {@link ReadWriteLock} view for code that expects thread-owned locks. Through the view the
+     * j.u.c rules apply: the thread that locked must unlock ({@link IllegalMonitorStateException}
+     * otherwise). A thread that already holds the view's read lock and locks it again gets a
+     * recursive read ({@link #readRecursive()}), so nested reads through the view do not deadlock;
+     * the write lock is not reentrant, and taking the read lock while holding the write lock throws
+     * {@link IllegalStateException} (downgrade through {@link WriteGuard#downgrade()} instead).
+     * Conditions are not supported. The view is created once per lock and returned by every call.
+     */
+    public ReadWriteLock asReadWriteLock() {
+        return attachment(RwLock::newView);
+    }
+
+    private static RwLockView newView(RawLock lock) {
+        return new RwLockView((RwLock<?>) lock);
+    }
+
+    /** Whether a writer holds the lock right now (a snapshot, for monitoring and tests). */
+    public boolean isWriteLocked() {
+        return (state() & WRITER) != 0;
+    }
+
+    /**
+     * The number of read holds right now, the upgradable one included (a snapshot, for monitoring
+     * and tests).
+     */
+    public int readHolds() {
+        int s = state();
+        return (s & READERS_MASK) + ((s & UPGRADABLE) != 0 ? 1 : 0);
+    }
+
+    /** Whether an upgradable reader holds the lock right now (a snapshot). */
+    public boolean isUpgradableLocked() {
+        return (state() & UPGRADABLE) != 0;
+    }
+
+    /** The name given to the builder, or {@code null}. */
+    public String name() {
+        return config().name();
+    }
+
+    @Override
+    public String toString() {
+        String n = name();
+        String what;
+        if (isWriteLocked()) {
+            what = "write-locked";
+        } else if (readHolds() > 0) {
+            what = readHolds() + " readers" + (isUpgradableLocked() ? " incl. upgradable" : "");
+        } else {
+            what = "unlocked";
+        }
+        return (n != null ? "RwLock[" + n + "]" : "RwLock@" + Integer.toHexString(System.identityHashCode(this)))
+                + "(" + what + ", " + queueLength() + " waiting)";
+    }
+
+    // ---------------------------------------------------------------- for guards and views
+
+    T value() {
+        return value;
+    }
+
+    void setValue(T v) {
+        value = v;
+    }
+
+    void acquireRead() {
+        int s = state();
+        if ((s & (PARKED | WRITER | UPGRADING)) != 0 || (s & READERS_MASK) == READERS_MASK
+                || !casState(s, s + ONE_READER)) {
+            acquireBlocking(READ, false, -1L);
+        }
+    }
+
+    void acquireReadRecursive() {
+        if (!tryAcquire(READ_RECURSIVE, true)) {
+            acquireBlocking(READ_RECURSIVE, false, -1L);
+        }
+    }
+
+    void acquireWrite() {
+        if (!casState(0, WRITER)) {
+            acquireBlocking(WRITE, false, -1L);
+        }
+    }
+
+    void acquireInterruptibly(int mode) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        if (!tryAcquireNow(mode) && acquireBlocking(mode, true, -1L) == INTERRUPTED) {
+            throw new InterruptedException();
+        }
+    }
+
+    /** Waits at most {@code nanos} (negative: no limit), interruptibly; for the views' tryLock. */
+    boolean tryAcquireInterruptibly(int mode, long nanos) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        int outcome = acquireBlocking(mode, true, nanos);
+        if (outcome == INTERRUPTED) {
+            throw new InterruptedException();
+        }
+        return outcome == ACQUIRED;
+    }
+
+    /** One attempt without waiting; only writers and recursive readers take a free lock past waiters. */
+    boolean tryAcquireNow(int mode) {
+        return tryAcquire(mode, mode == WRITE || mode == READ_RECURSIVE);
+    }
+
+    void releaseRead() {
+        release(READ, false);
+    }
+
+    void releaseUpgradable() {
+        release(UPGRADABLE_READ, false);
+    }
+
+    void releaseWrite(boolean fair) {
+        if (fair || !casState(WRITER, 0)) {
+            release(WRITE, fair);
+        }
+    }
+
+    /** Atomically replaces one hold by another (downgrades, or an abandoned upgrade). */
+    void transition(int transitionMode) {
+        release(transitionMode, false);
+    }
+
+    /** Upgrade without waiting: succeeds only if no plain reader is inside. */
+    boolean tryUpgradeNow() {
+        return tryAcquire(UPGRADE, true);
+    }
+
+    /**
+     * Upgrades the caller's upgradable hold, waiting at most {@code nanos} (negative: no limit) for
+     * the readers inside to leave; keeps new readers out meanwhile. On timeout the upgradable hold is
+     * kept and the readers held back are let in.
+     */
+    boolean upgradeBlocking(long nanos) {
+        if (tryAcquire(UPGRADE, true)) {
+            return true;
+        }
+        if (nanos == 0) {
+            return false;
+        }
+        for (int s = state(); !casState(s, s | UPGRADING); s = state()) {
+            // only the upgradable holder sets UPGRADING; readers and PARKED may move meanwhile
+        }
+        if (acquireBlocking(UPGRADE, false, nanos) == ACQUIRED) {
+            return true;
+        }
+        transition(ABANDON_UPGRADE);
+        return false;
+    }
+
+    // ---------------------------------------------------------------- the lock's bits
+
+    @Override
+    protected boolean canAcquire(int bits, int mode) {
+        return switch (mode) {
+            case READ -> (bits & (WRITER | UPGRADING)) == 0 && (bits & READERS_MASK) != READERS_MASK;
+            case READ_RECURSIVE -> (bits & WRITER) == 0 && (bits & READERS_MASK) != READERS_MASK;
+            case UPGRADABLE_READ -> (bits & (WRITER | UPGRADABLE)) == 0;
+            case WRITE -> bits == 0;
+            case UPGRADE -> (bits & READERS_MASK) == 0;
+            default -> throw new IllegalArgumentException("not a waiting mode: " + mode);
+        };
+    }
+
+    @Override
+    protected int acquired(int bits, int mode) {
+        return switch (mode) {
+            case READ, READ_RECURSIVE -> bits + ONE_READER;
+            case UPGRADABLE_READ -> bits | UPGRADABLE;
+            case WRITE -> bits | WRITER;
+            case UPGRADE -> (bits & ~(UPGRADABLE | UPGRADING)) | WRITER;
+            default -> throw new IllegalArgumentException("not a waiting mode: " + mode);
+        };
+    }
+
+    @Override
+    protected int released(int bits, int mode) {
+        return switch (mode) {
+            case READ, READ_RECURSIVE -> bits - ONE_READER;
+            case UPGRADABLE_READ -> bits & ~(UPGRADABLE | UPGRADING);
+            case WRITE, UPGRADE -> bits & ~WRITER;
+            case WRITE_TO_READ -> (bits & ~WRITER) + ONE_READER;
+            case WRITE_TO_UPGRADABLE -> (bits & ~WRITER) | UPGRADABLE;
+            case UPGRADABLE_TO_READ -> (bits & ~(UPGRADABLE | UPGRADING)) + ONE_READER;
+            case ABANDON_UPGRADE -> bits & ~UPGRADING;
+            default -> throw new IllegalArgumentException("not a mode: " + mode);
+        };
+    }
+
+    /** Readers (and the upgradable reader) never overtake a queued waiter: a waiting writer is not starved. */
+    @Override
+    protected boolean bargesPastWaiters(int mode) {
+        return mode == WRITE;
+    }
+
+    /** The upgrade and recursive reads wait for nothing their caller is not already ahead of. */
+    @Override
+    protected boolean jumpsQueue(int mode) {
+        return mode == UPGRADE || mode == READ_RECURSIVE;
+    }
+
+    /** Builds an {@link RwLock} with non-default settings. */
+    public static final class Builder extends LockBuilder<Builder> {
+        Builder() {
+        }
+
+        /** A lock guarding {@code value} (which may be null) with this builder's settings. */
+        public <T> RwLock<T> build(T value) {
+            return new RwLock<>(value, config());
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package dev.turnstile.lock;
+
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+
+/**
+ * {@link RwLock#asReadWriteLock()}: thread-owned {@link Lock}s over an RwLock. Kept in the lock's
+ * side state, so the RwLock itself needs no field for the owners.
+ *
+ * <p>Read holds are counted per thread (a {@link ThreadLocal} of this view), so that {@code unlock()}
+ * by a thread that holds no read lock through the view fails instead of releasing someone else's
+ * hold, and so that a thread that reads again while holding a read takes a recursive read, which a
+ * queued writer cannot deadlock.
+ */
+final class RwLockView implements ReadWriteLock {
+    private final RwLock<?> lock;
+    private final ReadView readView = new ReadView();
+    private final WriteView writeView = new WriteView();
+    /** Read holds of the current thread through this view. */
+    private final ThreadLocal<int[]> readHolds = ThreadLocal.withInitial(() -> new int[1]);
+    /**
+     * The thread holding the write lock through this view. Written only by that thread (set after
+     * acquiring, cleared before releasing), so a thread reading it sees itself only if it owns it.
+     */
+    private Thread writer;
+
+    RwLockView(RwLock<?> lock) {
+        this.lock = lock;
+    }
+
+    @Override
+    public Lock readLock() {
+        return readView;
+    }
+
+    @Override
+    public Lock writeLock() {
+        return writeView;
+    }
+
+    @Override
+    public String toString() {
+        return "ReadWriteLock view of " + lock;
+    }
+
+    private final class ReadView implements Lock {
+        /** The mode of this thread's next read: recursive if it already holds one through the view. */
+        private int modeFor(int[] holds) {
+            if (writer == Thread.currentThread()) {
+                throw new IllegalStateException(Thread.currentThread() + " holds the write lock of " + lock
+                        + " through its view; taking the read lock too would deadlock (use WriteGuard.downgrade())");
+            }
+            return holds[0] > 0 ? RwLock.READ_RECURSIVE : RwLock.READ;
+        }
+
+        @Override
+        public void lock() {
+            int[] holds = readHolds.get();
+            if (modeFor(holds) == RwLock.READ) {
+                lock.acquireRead();
+            } else {
+                lock.acquireReadRecursive();
+            }
+            holds[0]++;
+        }
+
+        @Override
+        public void lockInterruptibly() throws InterruptedException {
+            int[] holds = readHolds.get();
+            lock.acquireInterruptibly(modeFor(holds));
+            holds[0]++;
+        }
+
+        @Override
+        public boolean tryLock() {
+            if (writer == Thread.currentThread()) {
+                return false; // cannot deadlock, so no error: the write hold simply excludes it
+            }
+            int[] holds = readHolds.get();
+            if (lock.tryAcquireNow(modeFor(holds))) {
+                holds[0]++;
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+            Objects.requireNonNull(unit, "unit");
+            int[] holds = readHolds.get();
+            if (lock.tryAcquireInterruptibly(modeFor(holds), Math.max(0L, unit.toNanos(time)))) {
+                holds[0]++;
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public void unlock() {
+            int[] holds = readHolds.get();
+            if (holds[0] == 0) {
+                throw new IllegalMonitorStateException(
+                        Thread.currentThread() + " holds no read lock of " + lock + " through its view");
+            }
+            holds[0]--;
+            lock.releaseRead();
+        }
+
+        @Override
+        public Condition newCondition() {
+            throw new UnsupportedOperationException("read locks have no conditions");
+        }
+
+        @Override
+        public String toString() {
+            return "read lock view of " + lock;
+        }
+    }
+
+    private final class WriteView implements Lock {
+        @Override
+        public void lock() {
+            lock.acquireWrite();
+            writer = Thread.currentThread();
+        }
+
+        @Override
+        public void lockInterruptibly() throws InterruptedException {
+            lock.acquireInterruptibly(RwLock.WRITE);
+            writer = Thread.currentThread();
+        }
+
+        @Override
+        public boolean tryLock() {
+            if (lock.tryAcquireNow(RwLock.WRITE)) {
+                writer = Thread.currentThread();
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+            Objects.requireNonNull(unit, "unit");
+            if (lock.tryAcquireInterruptibly(RwLock.WRITE, Math.max(0L, unit.toNanos(time)))) {
+                writer = Thread.currentThread();
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public void unlock() {
+            if (writer != Thread.currentThread()) {
+                throw new IllegalMonitorStateException(
+                        Thread.currentThread() + " does not hold the write lock of " + lock + " through its view");
+            }
+            writer = null;
+            lock.releaseWrite(false);
+        }
+
+        @Override
+        public Condition newCondition() {
+            throw new UnsupportedOperationException("conditions pair with a Mutex: use Mutex.asLock().newCondition()");
+        }
+
+        @Override
+        public String toString() {
+            return "write lock view of " + lock;
+        }
+    }
+}

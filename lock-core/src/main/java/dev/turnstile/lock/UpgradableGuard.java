@@ -1,0 +1,107 @@
+package dev.turnstile.lock;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The upgradable read hold on an {@link RwLock}: read access shared with plain readers, exclusive
+ * against writers and other upgradable readers, and the right to become the writer without any
+ * other writer acquiring first. Closing the guard releases the hold; it may be closed on any
+ * thread, exactly once.
+ *
+ * <pre>{@code
+ * try (UpgradableGuard<Index> u = index.upgradableRead()) {
+ *     if (u.get().contains(key)) {
+ *         return;                                        // common case: stayed a reader
+ *     }
+ *     try (WriteGuard<Index> w = u.upgrade()) {          // u is consumed; waits for current readers
+ *         w.get().add(key);                              // nobody changed the index since the check
+ *     }
+ * }                                                      // closing a consumed guard does nothing
+ * }</pre>
+ *
+ * An upgrade or a downgrade consumes the guard; {@link #close()} on a consumed guard does nothing, so
+ * the idiom above is safe. Closing twice, or any other use after closing or consuming, throws
+ * {@link IllegalStateException} and leaves the lock as it is.
+ *
+ * @param <T> the type of the guarded value
+ */
+public final class UpgradableGuard<T> extends RwGuard<T> {
+    UpgradableGuard(RwLock<T> lock) {
+        super(lock);
+    }
+
+    /**
+     * Releases the upgradable read hold. Does nothing if the guard was consumed by an upgrade or a
+     * downgrade.
+     *
+     * @throws IllegalStateException if this guard was already closed
+     */
+    @Override
+    public void close() {
+        if (markClosed()) {
+            lock.releaseUpgradable();
+        }
+    }
+
+    /**
+     * Becomes the writer, waiting for the readers inside the lock to leave. From the moment it is
+     * called, new plain readers queue, and no writer can acquire in between (the upgradable hold
+     * already excludes writers). Not interruptible. Consumes this guard.
+     *
+     * @return the guard of the write hold
+     * @throws IllegalStateException if this guard was already closed or consumed
+     */
+    public WriteGuard<T> upgrade() {
+        markConsumed();
+        lock.upgradeBlocking(-1L);
+        return new WriteGuard<>(lock);
+    }
+
+    /**
+     * Becomes the writer if no plain reader is inside now. On success this guard is consumed; on
+     * failure it keeps its upgradable hold.
+     *
+     * @throws IllegalStateException if this guard was already closed or consumed
+     */
+    public Optional<WriteGuard<T>> tryUpgrade() {
+        markConsumed();
+        if (lock.tryUpgradeNow()) {
+            return Optional.of(new WriteGuard<>(lock));
+        }
+        reopen();
+        return Optional.empty();
+    }
+
+    /**
+     * Becomes the writer if the readers inside leave within {@code timeout}, keeping new readers out
+     * meanwhile. On success this guard is consumed; on timeout it keeps its upgradable hold and the
+     * readers held back are let in. Not interruptible.
+     *
+     * @throws NullPointerException     if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws IllegalStateException    if this guard was already closed or consumed
+     */
+    public Optional<WriteGuard<T>> tryUpgrade(Duration timeout) {
+        long nanos = Timeouts.waitNanos(timeout);
+        markConsumed();
+        if (lock.upgradeBlocking(nanos)) {
+            return Optional.of(new WriteGuard<>(lock));
+        }
+        reopen();
+        return Optional.empty();
+    }
+
+    /**
+     * Atomically turns the upgradable read hold into a plain read hold, letting another upgradable
+     * reader (or, once the readers leave, a writer) in. Consumes this guard.
+     *
+     * @return the guard of the read hold
+     * @throws IllegalStateException if this guard was already closed or consumed
+     */
+    public ReadGuard<T> downgrade() {
+        markConsumed();
+        lock.transition(RwLock.UPGRADABLE_TO_READ);
+        return new ReadGuard<>(lock);
+    }
+}

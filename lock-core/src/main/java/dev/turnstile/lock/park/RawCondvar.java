@@ -1,0 +1,190 @@
+package dev.turnstile.lock.park;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The parking core's condition variable: waiters that released a {@link RawLock} and wait to be
+ * notified, kept as ordinary {@link Waiter} nodes in a {@link WaitQueue} of their own, and moved onto
+ * the lock's queue when notified.
+ *
+ * <h2>Implementation overview</h2>
+ *
+ * <h3>Waiting</h3>
+ * A waiter is queued here (status {@link Waiter#CONDITION}) <em>before</em> its lock is released, so
+ * a notifier that takes the lock afterwards always finds it: no lost wake-up. It then parks until
+ * its status changes; spurious returns from {@code park} are absorbed by that loop, so {@code await}
+ * returns only on notify, timeout or interrupt.
+ *
+ * <h3>Notify = requeue</h3>
+ * Under this queue's guard, a notifier detaches the first waiter (or all of them) and marks them
+ * CLAIMED; then, under the lock's guard, {@link RawLock#requeue} links them onto the lock's queue as
+ * WAITING. They stay parked, and the lock's own releases admit them, one admission at a time (one
+ * for a mutex), exactly like waiters that queued for the lock directly. Only when the lock is free
+ * is the first of them woken to compete for it; its release then admits the rest. So
+ * {@code notifyAll} on a held mutex wakes nobody: it moves every waiter onto the mutex's queue.
+ *
+ * <h3>Timeout and interrupt</h3>
+ * Under this queue's guard, CAS CONDITION → CANCELLED and unlink. That CAS races with notify, which
+ * leaves CONDITION under the same guard: whichever comes first wins. A waiter that withdrew
+ * re-acquires its lock like a new arrival before returning; one that lost the race was notified,
+ * keeps going (its timeout no longer matters, and an interrupt is kept as the interrupt status),
+ * and re-acquires through the requeue. Either way the lock is held again when {@code await}
+ * returns.
+ *
+ * <h3>One lock at a time</h3>
+ * The lock the waiters released is recorded under the guard when a waiter queues; a waiter for a
+ * different lock while others wait is refused before its lock is released, so notify always knows
+ * which queue to move them to.
+ *
+ * <h3>Asynchronous waiters</h3>
+ * The queue and the requeue take any {@link Waiter}. An asynchronous await ({@code awaitAsync}, to
+ * come with the CompletableFuture front-end) queues a {@link CallbackWaiter} in the lock's mode here
+ * with status CONDITION, releases the lock and returns. A notify moves it onto the lock's queue, where
+ * admission grants it like any callback waiter (callbacks are always granted, not woken), or, if the
+ * lock is free, {@link RawLock#requeue} grants it the lock on the spot; its {@code onGrant} then
+ * completes the future with the lock held again. A timeout or cancellation withdraws it with the same
+ * CONDITION → CANCELLED CAS and then submits it to the lock as a fresh acquisition, so the future
+ * still completes only once the lock is re-held. No thread blocks at any step.
+ */
+public abstract class RawCondvar {
+    /** Outcomes of {@link #await}. */
+    protected static final int NOTIFIED = 0;
+    protected static final int TIMED_OUT = 1;
+    protected static final int INTERRUPTED = 2;
+
+    private final WaitQueue waiters = new WaitQueue(LockConfig.DEFAULT);
+    /** The lock the queued waiters released; guarded by the queue's guard. */
+    private RawLock lock;
+
+    protected RawCondvar() {
+    }
+
+    /**
+     * Releases {@code heldLock} (held by the caller in {@code mode}), waits to be notified, and
+     * re-acquires it in {@code mode} before returning, whatever the outcome.
+     *
+     * @param timeoutNanos the longest wait for a notification, or a negative value for no limit
+     * @return {@link #NOTIFIED}, {@link #TIMED_OUT} or {@link #INTERRUPTED} (only if
+     *         {@code interruptible}; the interrupt status is then cleared). Otherwise an interrupt
+     *         received while waiting is kept as the interrupt status.
+     * @throws IllegalStateException if waiters of another lock are queued; the lock is still held
+     */
+    protected final int await(RawLock heldLock, int mode, boolean interruptible, long timeoutNanos) {
+        final boolean timed = timeoutNanos >= 0;
+        final long deadline = timed ? System.nanoTime() + timeoutNanos : 0L;
+        ThreadWaiter node = new ThreadWaiter(mode, Thread.currentThread());
+        enqueue(node, heldLock);
+        heldLock.release(mode, false);
+
+        boolean interrupted = false;
+        int outcome = NOTIFIED;
+        try {
+            while (node.status() == Waiter.CONDITION) {
+                if (timed) {
+                    long remaining = deadline - System.nanoTime();
+                    if (remaining <= 0) {
+                        if (withdraw(node)) {
+                            outcome = TIMED_OUT;
+                            break;
+                        }
+                        continue; // notified meanwhile: the notification wins
+                    }
+                    LockSupport.parkNanos(this, remaining);
+                } else {
+                    LockSupport.park(this);
+                }
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                    if (interruptible && withdraw(node)) {
+                        outcome = INTERRUPTED;
+                        break;
+                    }
+                }
+            }
+            if (outcome != NOTIFIED) {
+                heldLock.acquireBlocking(mode, false, -1L, node, false);
+                return outcome;
+            }
+            // Notified: being moved onto the lock's queue, or already there. Wait for its verdict.
+            int st;
+            while ((st = node.status()) != Waiter.GRANTED && st != Waiter.WOKEN) {
+                LockSupport.park(heldLock);
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                }
+            }
+            if (st == Waiter.WOKEN) {
+                heldLock.acquireBlocking(mode, false, -1L, node, true);
+            }
+            return NOTIFIED;
+        } finally {
+            if (interrupted && outcome != INTERRUPTED) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void enqueue(Waiter w, RawLock heldLock) {
+        WaitQueue q = waiters;
+        q.lock();
+        try {
+            if (lock != heldLock && !q.isEmpty()) {
+                throw new IllegalStateException(this + " has waiters of " + lock + "; it cannot be used with "
+                        + heldLock + " until they are gone");
+            }
+            lock = heldLock;
+            w.setStatus(Waiter.CONDITION);
+            q.link(w, false);
+        } finally {
+            q.unlock();
+        }
+    }
+
+    /** Withdraws a waiter that has not been notified yet; {@code false} if a notify took it first. */
+    private boolean withdraw(Waiter w) {
+        WaitQueue q = waiters;
+        q.lock();
+        try {
+            if (!w.casStatus(Waiter.CONDITION, Waiter.CANCELLED)) {
+                return false;
+            }
+            q.unlink(w);
+            return true;
+        } finally {
+            q.unlock();
+        }
+    }
+
+    /**
+     * Notifies the longest waiter ({@code all == false}) or every waiter, moving them onto their
+     * lock's queue.
+     *
+     * @return how many waiters were notified
+     */
+    protected final int notifyWaiters(boolean all) {
+        WaitQueue q = waiters;
+        Waiter chain;
+        RawLock target;
+        int count;
+        q.lock();
+        try {
+            count = all ? q.size() : Math.min(1, q.size());
+            chain = q.detachFirst(count);
+            target = lock;
+        } finally {
+            q.unlock();
+        }
+        if (chain != null) {
+            Waiter first = target.requeue(chain);
+            if (first != null) {
+                first.signal(target, first instanceof CallbackWaiter ? Waiter.GRANTED : Waiter.WOKEN);
+            }
+        }
+        return count;
+    }
+
+    /** The number of waiters not yet notified (an estimate unless quiescent); for introspection. */
+    public final int waiterCount() {
+        return waiters.size();
+    }
+}
