@@ -32,9 +32,24 @@ abstract class Acquisition<G> extends CallbackWaiter implements PendingLock {
      */
     abstract void release(G guard);
 
+    /**
+     * For a future whose caller completes it (cancel, complete, timeout): withdraw this node if it is
+     * still queued, and say whether the caller's completion may proceed. By default it always may: a
+     * grant that already won is released when it arrives and finds the future complete.
+     */
+    boolean withdrawForCaller() {
+        cancel();
+        return true;
+    }
+
+    /** Hands a grant to the callback; a subclass may refuse a grant whose outcome it already settled. */
+    void grantReceived() {
+        callback.onLocked(newGuard());
+    }
+
     @Override
     protected final void onGrant() {
-        callback.onLocked(newGuard());
+        grantReceived();
     }
 
     @Override

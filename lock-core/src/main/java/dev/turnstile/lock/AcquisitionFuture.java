@@ -25,8 +25,13 @@ import java.util.function.Supplier;
  */
 abstract class AcquisitionFuture<V> extends CompletableFuture<V> {
 
-    /** Withdraws the acquisition behind this future if it is still queued. */
-    abstract void withdraw();
+    /**
+     * Withdraws the acquisition behind this future if it is still queued.
+     *
+     * @return whether a caller-side completion may proceed; {@code false} when the grant is being
+     *         delivered and the acquisition cannot be undone from here (the future completes with it)
+     */
+    abstract boolean withdraw();
 
     /** Runs after a caller-side completion took effect: release what the future holds on its behalf. */
     abstract void completedByCaller();
@@ -61,7 +66,9 @@ abstract class AcquisitionFuture<V> extends CompletableFuture<V> {
         if (isDone()) {
             return false;
         }
-        withdraw();
+        if (!withdraw()) {
+            return false;
+        }
         boolean cancelled = super.cancel(mayInterruptIfRunning);
         if (cancelled) {
             completedByCaller();
@@ -75,7 +82,9 @@ abstract class AcquisitionFuture<V> extends CompletableFuture<V> {
         if (isDone()) {
             return false;
         }
-        withdraw();
+        if (!withdraw()) {
+            return false;
+        }
         boolean completed = super.complete(value);
         if (completed) {
             completedByCaller();
@@ -90,7 +99,9 @@ abstract class AcquisitionFuture<V> extends CompletableFuture<V> {
         if (isDone()) {
             return false;
         }
-        withdraw();
+        if (!withdraw()) {
+            return false;
+        }
         boolean completed = super.completeExceptionally(failure);
         if (completed) {
             completedByCaller();

@@ -59,10 +59,9 @@ class LockFuture<G> extends AcquisitionFuture<G> implements LockCallback<G> {
     // ---------------------------------------------------------------- caller side
 
     @Override
-    final void withdraw() {
-        if (acquisition != null) { // null only when granted at construction, and then never called
-            acquisition.cancel();
-        }
+    final boolean withdraw() {
+        // acquisition is null only when granted at construction; then this is never called
+        return acquisition == null || acquisition.withdrawForCaller();
     }
 
     @Override

@@ -85,8 +85,8 @@ final class ScopedLockFuture<G, R> extends AcquisitionFuture<R> implements LockC
     // ---------------------------------------------------------------- caller side
 
     @Override
-    void withdraw() {
-        acquisition.cancel();
+    boolean withdraw() {
+        return acquisition.withdrawForCaller();
     }
 
     @Override
