@@ -124,6 +124,38 @@ public abstract class RawCondvar {
         }
     }
 
+    /**
+     * Asynchronous await: queues {@code waiter} here, releases {@code heldLock} (held by the caller in
+     * the waiter's mode) and returns at once. Once notified, the waiter is requeued onto the lock and
+     * its {@code onGrant} runs when the lock is granted to it again. See "Asynchronous waiters" above.
+     *
+     * @throws IllegalStateException if waiters of another lock are queued; the lock is still held
+     */
+    protected final void awaitAsync(RawLock heldLock, CallbackWaiter waiter) {
+        enqueue(waiter, heldLock);
+        waiter.bind(heldLock);
+        heldLock.release(waiter.mode, false);
+    }
+
+    /**
+     * Stops an asynchronous waiter from waiting for a notification (timeout or cancellation), if no
+     * notify took it first: withdrawn with the same CONDITION → CANCELLED compare-and-set as a thread.
+     *
+     * @param reacquire submit the withdrawn waiter to its lock as a fresh acquisition, so that it is
+     *                  still granted the lock (a timeout); {@code false} drops it (a cancellation)
+     * @return {@code true} if withdrawn here; {@code false} if it was notified first (it is then on,
+     *         or on its way to, the lock's queue)
+     */
+    protected final boolean stopWaitingAsync(CallbackWaiter waiter, boolean reacquire) {
+        if (!withdraw(waiter)) {
+            return false;
+        }
+        if (reacquire) {
+            waiter.lock().submitAsync(waiter);
+        }
+        return true;
+    }
+
     private void enqueue(Waiter w, RawLock heldLock) {
         WaitQueue q = waiters;
         q.lock();

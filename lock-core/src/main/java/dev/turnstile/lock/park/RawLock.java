@@ -262,6 +262,11 @@ public abstract class RawLock {
      */
     protected final void acquireAsync(CallbackWaiter waiter) {
         waiter.bind(this);
+        submitAsync(waiter);
+    }
+
+    /** {@link #acquireAsync} for a waiter already bound to this lock (a withdrawn condition waiter). */
+    final void submitAsync(CallbackWaiter waiter) {
         for (;;) {
             if (tryAcquire(waiter.mode, mayBarge(waiter.mode))) {
                 noteContendedHold();
