@@ -142,20 +142,18 @@ public abstract class RawCondvar {
     /**
      * Stops an asynchronous waiter from waiting for a notification (timeout or cancellation), if no
      * notify took it first: withdrawn with the same CONDITION → CANCELLED compare-and-set as a thread.
+     * A withdrawn waiter owns nothing; {@link #reacquireAsync} submits it to its lock again.
      *
-     * @param reacquire submit the withdrawn waiter to its lock as a fresh acquisition, so that it is
-     *                  still granted the lock (a timeout); {@code false} drops it (a cancellation)
      * @return {@code true} if withdrawn here; {@code false} if it was notified first (it is then on,
      *         or on its way to, the lock's queue)
      */
-    protected final boolean stopWaitingAsync(CallbackWaiter waiter, boolean reacquire) {
-        if (!withdraw(waiter)) {
-            return false;
-        }
-        if (reacquire) {
-            waiter.lock().submitAsync(waiter);
-        }
-        return true;
+    protected final boolean stopWaitingAsync(CallbackWaiter waiter) {
+        return withdraw(waiter);
+    }
+
+    /** Submits a waiter withdrawn by {@link #stopWaitingAsync} to its lock as a fresh acquisition. */
+    protected final void reacquireAsync(CallbackWaiter waiter) {
+        waiter.lock().submitAsync(waiter);
     }
 
     private void enqueue(Waiter w, RawLock heldLock) {
