@@ -57,6 +57,23 @@ abstract class Acquisition<G> extends CallbackWaiter implements PendingLock {
         callback.onFailed(cause);
     }
 
+    /**
+     * Closes a guard that user code may have closed already (the release of a grant nobody will use
+     * must tolerate that): closing a closed guard throws, and then it was released all the same.
+     */
+    static void closeIfHeld(AutoCloseable guard, boolean held) {
+        if (!held) {
+            return;
+        }
+        try {
+            guard.close();
+        } catch (IllegalStateException closedMeanwhile) {
+            // its user closed it between the check and here
+        } catch (Exception impossible) {
+            throw new IllegalStateException("a Turnstile guard threw a checked exception", impossible);
+        }
+    }
+
     /** Creates the node of one acquisition for a front-end; constructor references of the subclasses. */
     @FunctionalInterface
     interface Factory<G> {

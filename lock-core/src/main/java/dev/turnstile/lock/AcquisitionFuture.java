@@ -3,6 +3,7 @@ package dev.turnstile.lock;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -63,46 +64,28 @@ abstract class AcquisitionFuture<V> extends CompletableFuture<V> {
      */
     @Override
     public final boolean cancel(boolean mayInterruptIfRunning) {
-        if (isDone()) {
-            return false;
-        }
-        if (!withdraw()) {
-            return false;
-        }
-        boolean cancelled = super.cancel(mayInterruptIfRunning);
-        if (cancelled) {
-            completedByCaller();
-        }
-        return cancelled;
+        return byCaller(() -> super.cancel(mayInterruptIfRunning));
     }
 
     /** Completes with {@code value} instead of a grant; the acquisition is withdrawn or released. */
     @Override
     public final boolean complete(V value) {
-        if (isDone()) {
-            return false;
-        }
-        if (!withdraw()) {
-            return false;
-        }
-        boolean completed = super.complete(value);
-        if (completed) {
-            completedByCaller();
-        }
-        return completed;
+        return byCaller(() -> super.complete(value));
     }
 
     /** Fails the acquisition with {@code failure}; the acquisition is withdrawn or released. */
     @Override
     public final boolean completeExceptionally(Throwable failure) {
         Objects.requireNonNull(failure, "failure");
-        if (isDone()) {
+        return byCaller(() -> super.completeExceptionally(failure));
+    }
+
+    /** Every caller-side completion: withdraw first, then complete, then release what it leaves. */
+    private boolean byCaller(BooleanSupplier completion) {
+        if (isDone() || !withdraw()) {
             return false;
         }
-        if (!withdraw()) {
-            return false;
-        }
-        boolean completed = super.completeExceptionally(failure);
+        boolean completed = completion.getAsBoolean();
         if (completed) {
             completedByCaller();
         }

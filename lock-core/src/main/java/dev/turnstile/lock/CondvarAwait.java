@@ -42,13 +42,7 @@ abstract class CondvarAwait<T, G> extends Acquisition<G> {
     @Override
     final void release(G outcome) {
         MutexGuard<T> guard = guardOf(outcome);
-        if (guard.isHeld()) {
-            try {
-                guard.close();
-            } catch (IllegalStateException closedMeanwhile) {
-                // released all the same
-            }
-        }
+        closeIfHeld(guard, guard.isHeld());
     }
 
     @Override

@@ -16,12 +16,6 @@ final class MutexAcquisition<T> extends Acquisition<MutexGuard<T>> {
 
     @Override
     void release(MutexGuard<T> guard) {
-        if (guard.isHeld()) {
-            try {
-                guard.close();
-            } catch (IllegalStateException closedMeanwhile) {
-                // its user closed it between the check and here: released all the same
-            }
-        }
+        closeIfHeld(guard, guard.isHeld());
     }
 }

@@ -33,13 +33,7 @@ abstract class RwAcquisition<G extends RwGuard<?>> extends Acquisition<G> {
 
     @Override
     void release(G guard) {
-        if (guard.isHeld()) {
-            try {
-                guard.close();
-            } catch (IllegalStateException closedMeanwhile) {
-                // its user closed it between the check and here: released all the same
-            }
-        }
+        closeIfHeld(guard, guard.isHeld());
     }
 
     /** A shared read hold. */
