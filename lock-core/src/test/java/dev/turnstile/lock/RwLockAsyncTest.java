@@ -1,5 +1,6 @@
 package dev.turnstile.lock;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -46,25 +47,26 @@ class RwLockAsyncTest {
     @Test
     void asyncAndBlockingWaitersShareOneQueue() throws Exception {
         WriteGuard<List<String>> held = lock.write();
-        Thread blockingReader = Thread.ofPlatform().start(() -> {
-            try (ReadGuard<List<String>> r = lock.read()) {
-                assertTrue(r.get().contains("A-writer"), "served after the async writer queued before it");
-            }
-        });
         CompletableFuture<Void> asyncWriter = lock.writeAsync().thenAccept(w -> {
-            w.get().add("A-writer");
+            w.get().add("async writer");
             w.close();
         });
         assertEquals(1, lock.queueLength());
-        // queue the blocking reader behind the async writer
-        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
-            while (lock.queueLength() < 2) {
-                Thread.onSpinWait();
+        CompletableFuture<List<String>> seenByReader = new CompletableFuture<>();
+        Thread blockingReader = Thread.ofPlatform().start(() -> {
+            try (ReadGuard<List<String>> r = lock.read()) {
+                seenByReader.complete(List.copyOf(r.get()));
             }
         });
+        await().atMost(Duration.ofSeconds(10)).until(() -> lock.queueLength() == 2); // behind the async writer
+
         held.close();
-        asyncWriter.join();
-        blockingReader.join();
+
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            asyncWriter.join();
+            blockingReader.join();
+        });
+        assertEquals(List.of("async writer"), seenByReader.join(), "the thread was served after the async writer");
         assertEquals(0, lock.readHolds());
         assertFalse(lock.isWriteLocked());
     }
