@@ -26,23 +26,28 @@ import org.openjdk.jcstress.infra.results.III_Result;
 @Outcome(id = "0, 1, 0", expect = Expect.ACCEPTABLE, desc = "granted first; the callback owned and released it")
 @Outcome(expect = Expect.FORBIDDEN, desc = "a withdrawn callback ran, a granted one did not, or the mutex was stranded")
 @State
-public class CallbackGrantVersusCancel implements LockCallback<MutexGuard<Void>> {
+public class CallbackGrantVersusCancel {
+    /** Records what the callback received; only ever one delivering thread. */
+    static final class Receiver implements LockCallback<MutexGuard<Void>> {
+        volatile MutexGuard<Void> received;
+        volatile int deliveries;
+
+        @Override
+        public void onLocked(MutexGuard<Void> guard) {
+            received = guard;
+            deliveries++;
+        }
+
+        @Override
+        public void onFailed(Throwable cause) {
+            deliveries += 100; // never expected: shows up as a forbidden outcome
+        }
+    }
+
     private final Mutex<Void> mutex = new Mutex<>(null);
     private final MutexGuard<Void> holder = mutex.lock();
-    private final PendingLock pending = mutex.lockAsync(this);
-    private volatile MutexGuard<Void> received;
-    private volatile int deliveries;
-
-    @Override
-    public void onLocked(MutexGuard<Void> guard) {
-        received = guard;
-        deliveries++; // only ever one delivering thread
-    }
-
-    @Override
-    public void onFailed(Throwable cause) {
-        deliveries += 100; // never expected: shows up as a forbidden outcome
-    }
+    private final Receiver receiver = new Receiver();
+    private final PendingLock pending = mutex.lockAsync(receiver);
 
     @Actor
     public void release() {
@@ -56,8 +61,8 @@ public class CallbackGrantVersusCancel implements LockCallback<MutexGuard<Void>>
 
     @Arbiter
     public void settle(III_Result r) {
-        r.r2 = deliveries;
-        MutexGuard<Void> g = received;
+        r.r2 = receiver.deliveries;
+        MutexGuard<Void> g = receiver.received;
         if (g != null) {
             g.close();
         }
