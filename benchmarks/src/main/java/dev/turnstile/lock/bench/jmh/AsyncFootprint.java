@@ -52,7 +52,7 @@ public final class AsyncFootprint {
         Closer closer = new Closer();
         perWaiter("Turnstile mutex.lockAsync(): future view + queue node", m -> i -> m.lockAsync());
         perWaiter("Turnstile mutex.lockAsync(callback): queue node (the handle)", m -> i -> m.lockAsync(closer));
-        perWaiter("Turnstile mutex.tryLockAsync(1 h): + deadline and JDK timer task",
+        perWaiter("Turnstile mutex.tryLockAsync(1 h): view + node + deadline + Duration",
                 m -> i -> m.tryLockAsync(java.time.Duration.ofHours(1)));
 
         FairAsyncLock ibm = new FairAsyncLock();
