@@ -4,6 +4,7 @@ import dev.turnstile.lock.park.RawCondvar;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A condition variable for a {@link Mutex}: a thread holding the mutex waits, with the mutex
@@ -153,6 +154,91 @@ public final class Condvar extends RawCondvar {
      */
     public int notifyAllWaiters() {
         return notifyWaiters(true);
+    }
+
+    // ---------------------------------------------------------------- asynchronous API
+
+    /**
+     * The outcome of a timed {@link #awaitAsync(MutexGuard, Duration)}: the guard that holds the mutex
+     * again, and whether a notification (rather than the timeout) ended the wait.
+     *
+     * @param guard    owns the mutex again; close it (or await again with it)
+     * @param notified {@code true} if notified, {@code false} if the timeout elapsed first
+     * @param <T>      the type of the mutex's value
+     */
+    public record Wakeup<T>(MutexGuard<T> guard, boolean notified) {
+    }
+
+    /**
+     * Waits for a notification without blocking any thread. The guard is closed by this call (the
+     * mutex is released once the waiter is queued here, so no notify can be missed) and must not be
+     * used again; the future completes with a <em>new</em> guard once this condvar was notified
+     * <em>and</em> the mutex is held again. Notified waiters are moved onto the mutex's queue like
+     * blocking ones ({@link #notifyOne()}), so an asynchronous waiter and a waiting thread are served
+     * in the same order.
+     *
+     * <pre>{@code
+     * CompletableFuture<MutexGuard<Deque<Job>>> next(MutexGuard<Deque<Job>> g) {
+     *     return g.get().isEmpty()
+     *             ? notEmpty.awaitAsync(g).thenCompose(this::next)   // re-check after every wake-up
+     *             : CompletableFuture.completedFuture(g);
+     * }
+     * }</pre>
+     *
+     * <p>The future completes where a {@link Mutex#lockAsync()} future does: on the thread that
+     * granted the mutex (the notifier, if the mutex was free, or its next releaser), through the
+     * per-thread trampoline. Cancelling it (or completing it otherwise) gives up the wait and the
+     * mutex: the waiter is withdrawn from this condvar, or from the mutex's queue if it was notified
+     * meanwhile, and a grant already on its way is released when it arrives.
+     *
+     * @throws NullPointerException  if {@code guard} is null
+     * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
+     *                               (then the guard is still open and the mutex held)
+     */
+    public <T> CompletableFuture<MutexGuard<T>> awaitAsync(MutexGuard<T> guard) {
+        heldMutex(guard);
+        LockFuture<MutexGuard<T>> view = new LockFuture<>(
+                (executor, callback) -> new CondvarAwait.Plain<>(this, executor, callback), null);
+        start(guard, (CondvarAwait<?, ?>) view.acquisition);
+        view.submitted();
+        return view;
+    }
+
+    /**
+     * As {@link #awaitAsync(MutexGuard)}, but the wait for a notification ends after {@code timeout}:
+     * the waiter then leaves this condvar and queues for the mutex, and the future completes with the
+     * mutex held again either way; {@link Wakeup#notified()} tells which. The timeout bounds the wait
+     * for a notification, not the re-acquisition (as for {@link #await(MutexGuard, Duration)}), and
+     * is scheduled on the JDK's shared {@code CompletableFuture} delay scheduler.
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws IllegalStateException    if the guard is closed, or threads wait here with another mutex
+     */
+    public <T> CompletableFuture<Wakeup<T>> awaitAsync(MutexGuard<T> guard, Duration timeout) {
+        long nanos = Timeouts.waitNanos(timeout);
+        heldMutex(guard);
+        LockFuture<Wakeup<T>> view = new LockFuture<>(
+                (executor, callback) -> new CondvarAwait.Timed<>(this, executor, callback), null);
+        CondvarAwait<?, ?> node = (CondvarAwait<?, ?>) view.acquisition;
+        start(guard, node);
+        view.submitted();
+        node.arm(view, nanos);
+        return view;
+    }
+
+    /** Queues the node here, then releases the mutex by closing the guard (which is thereby spent). */
+    private void start(MutexGuard<?> guard, CondvarAwait<?, ?> node) {
+        enqueueAsync(guard.mutex(), node);
+        guard.close();
+    }
+
+    boolean stopWaiting(CondvarAwait<?, ?> node) {
+        return stopWaitingAsync(node);
+    }
+
+    void reacquire(CondvarAwait<?, ?> node) {
+        reacquireAsync(node);
     }
 
     @Override

@@ -5,6 +5,9 @@ import dev.turnstile.lock.park.RawLock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.concurrent.locks.Lock;
@@ -184,6 +187,188 @@ public final class Mutex<T> extends RawLock {
         String n = name();
         return (n != null ? "Mutex[" + n + "]" : "Mutex@" + Integer.toHexString(System.identityHashCode(this)))
                 + (isLocked() ? "(locked, " + queueLength() + " waiting)" : "(unlocked)");
+    }
+
+    // ---------------------------------------------------------------- asynchronous API
+    //
+    // Asynchronous acquisitions wait in the same queue, under the same fairness policy, as blocking
+    // and virtual-thread waiters of this mutex. No thread waits: each one is a callback node.
+
+    /**
+     * Acquires the mutex without blocking any thread. The future completes with the guard once the
+     * mutex is granted; at once (before this method returns) if it is free and the fairness policy
+     * lets an arrival take it.
+     *
+     * <h4>Where dependents run</h4>
+     * Like the non-{@code Async} methods of {@link CompletableFuture}: on the thread that completes
+     * the future, which is the thread that released the mutex to this waiter (or, when the mutex was
+     * free, the caller). A release whose dependents release again grants the next waiter through a
+     * per-thread trampoline rather than by recursion, so chains of any length of
+     * <pre>{@code
+     * mutex.lockAsync().thenAccept(g -> { try (g) { work(g.get()); } });
+     * }</pre>
+     * run in constant stack on the releasing thread. Dependents therefore must not block; use
+     * {@link #lockAsync(Executor)} (or the {@code *Async} methods of the future) to run elsewhere.
+     * Called inside such a continuation, {@code lockAsync()} never completes before it returns, even
+     * on a free mutex (the grant waits its turn on the trampoline), so loops that release and then
+     * re-acquire from their continuations stay flat as well. Called elsewhere on a free mutex, it
+     * returns a completed future, and dependents attached to it run at once on the attaching thread,
+     * as with any completed future: a loop that re-acquires from code of its own outside any
+     * continuation should use the executor form.
+     *
+     * <h4>Cancellation and completion by the caller</h4>
+     * The future is a view, not the queue node: {@code cancel}, {@code complete},
+     * {@code completeExceptionally}, and therefore {@code orTimeout} and {@code completeOnTimeout},
+     * withdraw the waiter from the queue before the future's dependents run. If the grant won the race
+     * (the future was completed by the caller after the mutex had been handed to this waiter), the
+     * mutex is released as soon as the grant arrives. Nothing done to the future can strand the mutex;
+     * {@code obtrudeValue} and {@code obtrudeException} throw {@link UnsupportedOperationException}.
+     *
+     * @return a future of the guard that owns the mutex until closed
+     */
+    public CompletableFuture<MutexGuard<T>> lockAsync() {
+        if (!isDeliveringGrants() && casState(0, LOCKED)) {
+            return LockFuture.granted(new MutexGuard<>(this)); // free and nobody queued: no node
+        }
+        return submit(new LockFuture<>(nodes(), null));
+    }
+
+    /**
+     * Acquires the mutex without blocking any thread, completing the future on {@code executor}
+     * (always, even when the mutex is free), like {@code CompletableFuture}'s {@code *Async} methods.
+     * If {@code executor} rejects the completion, the mutex is released and the future fails with the
+     * {@link java.util.concurrent.RejectedExecutionException}. Cancellation as for {@link #lockAsync()};
+     * a grant that lost the race is released when it runs on {@code executor}.
+     *
+     * @throws NullPointerException if {@code executor} is null
+     */
+    public CompletableFuture<MutexGuard<T>> lockAsync(Executor executor) {
+        Objects.requireNonNull(executor, "executor");
+        return submit(new LockFuture<>(nodes(), executor));
+    }
+
+    /**
+     * Acquires the mutex without blocking any thread if it is granted within {@code timeout};
+     * otherwise the waiter leaves the queue as the timeout passes, and the future fails with a
+     * {@link LockTimeoutException} that names this mutex and the wait. A zero timeout makes one
+     * attempt that respects the fairness policy. The timeout is scheduled on the JDK's shared
+     * {@code CompletableFuture} delay scheduler (no thread is created here), and a timed-out future's
+     * dependents run on that scheduler's thread, as with {@code orTimeout}: they must be brief.
+     * Completion on a grant and cancellation as for {@link #lockAsync()}.
+     *
+     * @throws NullPointerException     if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public CompletableFuture<MutexGuard<T>> tryLockAsync(Duration timeout) {
+        long nanos = Timeouts.waitNanos(timeout);
+        return submitTimed(new LockFuture.Timed<>(nodes(), null), nanos, timeout, null);
+    }
+
+    /**
+     * As {@link #tryLockAsync(Duration)}, completing the future on {@code executor} whether it is
+     * granted or times out.
+     *
+     * @throws NullPointerException     if {@code timeout} or {@code executor} is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public CompletableFuture<MutexGuard<T>> tryLockAsync(Duration timeout, Executor executor) {
+        long nanos = Timeouts.waitNanos(timeout);
+        Objects.requireNonNull(executor, "executor");
+        return submitTimed(new LockFuture.Timed<>(nodes(), executor), nanos, timeout, executor);
+    }
+
+    /**
+     * Acquires the mutex without blocking, runs {@code body} with the guard, and releases the mutex
+     * when the stage {@code body} returns completes, normally or exceptionally; the returned future
+     * then completes the same way. The mutex is also released if {@code body} throws (the future fails
+     * with that exception) or returns {@code null} (it fails with {@link NullPointerException}).
+     *
+     * <pre>{@code
+     * CompletableFuture<Receipt> r = account.withLockAsync(g ->
+     *         ledger.append(g.get().debit(amount)));   // released when append's stage completes
+     * }</pre>
+     *
+     * <p>Cancelling the returned future (or timing it out with {@code orTimeout}) withdraws a queued
+     * acquisition; once the body runs, it releases the mutex at once and cancels the body's stage
+     * (when that is a {@code CompletableFuture}). The guard refuses use after that, so a body that
+     * ignores the cancellation fails rather than racing the next holder. {@code body} runs where
+     * {@link #lockAsync()} would complete its future. The guard must not escape the body; closing it
+     * inside is allowed.
+     *
+     * @throws NullPointerException if {@code body} is null
+     */
+    public <R> CompletableFuture<R> withLockAsync(
+            Function<? super MutexGuard<T>, ? extends CompletionStage<R>> body) {
+        Objects.requireNonNull(body, "body");
+        return submitScoped(new ScopedLockFuture<>(nodes(), null, body));
+    }
+
+    /**
+     * As {@link #withLockAsync(Function)}, running {@code body} on {@code executor}.
+     *
+     * @throws NullPointerException if {@code body} or {@code executor} is null
+     */
+    public <R> CompletableFuture<R> withLockAsync(
+            Function<? super MutexGuard<T>, ? extends CompletionStage<R>> body, Executor executor) {
+        Objects.requireNonNull(body, "body");
+        Objects.requireNonNull(executor, "executor");
+        return submitScoped(new ScopedLockFuture<>(nodes(), executor, body));
+    }
+
+    /**
+     * Acquires the mutex without blocking and without a future: {@code callback} receives the guard.
+     * The returned handle is the queue node itself, so this allocates one small node (and the guard
+     * once granted). This is the level Turnstile's Reactor and Vert.x adapters build on; see
+     * {@link LockCallback} for the contract and an adapter idiom. The callback runs on the granting
+     * thread through the per-thread trampoline, possibly before this method returns.
+     *
+     * @throws NullPointerException if {@code callback} is null
+     */
+    public PendingLock lockAsync(LockCallback<? super MutexGuard<T>> callback) {
+        Objects.requireNonNull(callback, "callback");
+        MutexAcquisition<T> node = new MutexAcquisition<>(null, callback);
+        acquireAsync(node);
+        return node;
+    }
+
+    /**
+     * As {@link #lockAsync(LockCallback)}, running the callback on {@code executor}; if it rejects the
+     * task, the mutex is released and {@link LockCallback#onFailed} runs on the releasing thread.
+     *
+     * @throws NullPointerException if {@code callback} or {@code executor} is null
+     */
+    public PendingLock lockAsync(LockCallback<? super MutexGuard<T>> callback, Executor executor) {
+        Objects.requireNonNull(callback, "callback");
+        Objects.requireNonNull(executor, "executor");
+        MutexAcquisition<T> node = new MutexAcquisition<>(executor, callback);
+        acquireAsync(node);
+        return node;
+    }
+
+    /** Creates the queue node of each future-based acquisition; one shared, stateless factory. */
+    private static final Acquisition.Factory<MutexGuard<Object>> NODE_FACTORY = MutexAcquisition<Object>::new;
+
+    @SuppressWarnings("unchecked") // the factory is generic in T only through the guards it creates
+    private Acquisition.Factory<MutexGuard<T>> nodes() {
+        return (Acquisition.Factory<MutexGuard<T>>) (Acquisition.Factory<?>) NODE_FACTORY;
+    }
+
+    private <F extends LockFuture<MutexGuard<T>>> F submit(F view) {
+        acquireAsync(view.acquisition);
+        view.submitted();
+        return view;
+    }
+
+    private <R> ScopedLockFuture<MutexGuard<T>, R> submitScoped(ScopedLockFuture<MutexGuard<T>, R> scope) {
+        acquireAsync(scope.acquisition);
+        scope.submitted();
+        return scope;
+    }
+
+    private LockFuture.Timed<MutexGuard<T>> submitTimed(
+            LockFuture.Timed<MutexGuard<T>> view, long nanos, Duration timeout, Executor executor) {
+        submit(view).arm(nanos, timeout, name(), executor);
+        return view;
     }
 
     // ---------------------------------------------------------------- for guards and views

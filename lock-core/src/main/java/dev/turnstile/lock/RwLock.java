@@ -5,6 +5,9 @@ import dev.turnstile.lock.park.RawLock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -330,6 +333,143 @@ public final class RwLock<T> extends RawLock {
         long nanos = Timeouts.waitNanos(timeout);
         return acquireBlocking(UPGRADABLE_READ, false, nanos) == ACQUIRED
                 ? Optional.of(new UpgradableGuard<>(this)) : Optional.empty();
+    }
+
+    // ---------------------------------------------------------------- asynchronous API
+    //
+    // Asynchronous acquisitions wait in the same queue, under the same policy, as blocking and
+    // virtual-thread waiters; no thread waits. Where continuations run, and what cancelling or
+    // completing a returned future does, are as for Mutex.lockAsync(): see there.
+
+    /**
+     * Acquires a read lock without blocking any thread, under the same policy as {@link #read()}
+     * (behind any queued writer). The future completes with the guard once the read lock is granted,
+     * on the granting thread through the per-thread trampoline (before this method returns if it is
+     * free now). Cancelling or completing the future withdraws the waiter; a grant that lost the
+     * race is released when it arrives (see {@link Mutex#lockAsync()}).
+     */
+    public CompletableFuture<ReadGuard<T>> readAsync() {
+        return submit(new LockFuture<>(RwAcquisition.<T>reads(), null));
+    }
+
+    /**
+     * As {@link #readAsync()}, completing the future on {@code executor}.
+     *
+     * @throws NullPointerException if {@code executor} is null
+     */
+    public CompletableFuture<ReadGuard<T>> readAsync(Executor executor) {
+        Objects.requireNonNull(executor, "executor");
+        return submit(new LockFuture<>(RwAcquisition.<T>reads(), executor));
+    }
+
+    /**
+     * Acquires the write lock without blocking any thread, under the same policy as {@link #write()}.
+     * Completion and cancellation as for {@link #readAsync()}.
+     */
+    public CompletableFuture<WriteGuard<T>> writeAsync() {
+        return submit(new LockFuture<>(RwAcquisition.<T>writes(), null));
+    }
+
+    /**
+     * As {@link #writeAsync()}, completing the future on {@code executor}.
+     *
+     * @throws NullPointerException if {@code executor} is null
+     */
+    public CompletableFuture<WriteGuard<T>> writeAsync(Executor executor) {
+        Objects.requireNonNull(executor, "executor");
+        return submit(new LockFuture<>(RwAcquisition.<T>writes(), executor));
+    }
+
+    /**
+     * Acquires the upgradable read lock without blocking any thread, under the same policy as
+     * {@link #upgradableRead()}. Completion and cancellation as for {@link #readAsync()}; the guard
+     * can later be upgraded without blocking with {@link UpgradableGuard#upgradeAsync()}.
+     */
+    public CompletableFuture<UpgradableGuard<T>> upgradableReadAsync() {
+        return submit(new LockFuture<>(RwAcquisition.<T>upgradableReads(), null));
+    }
+
+    /**
+     * As {@link #upgradableReadAsync()}, completing the future on {@code executor}.
+     *
+     * @throws NullPointerException if {@code executor} is null
+     */
+    public CompletableFuture<UpgradableGuard<T>> upgradableReadAsync(Executor executor) {
+        Objects.requireNonNull(executor, "executor");
+        return submit(new LockFuture<>(RwAcquisition.<T>upgradableReads(), executor));
+    }
+
+    /**
+     * Acquires a read lock without blocking, runs {@code body} with the guard, and releases the read
+     * lock when the stage {@code body} returns completes, when {@code body} throws or returns
+     * {@code null}, and when the returned future is cancelled or otherwise completed by its caller
+     * (exactly as {@link Mutex#withLockAsync(Function)} does for a mutex).
+     *
+     * @throws NullPointerException if {@code body} is null
+     */
+    public <R> CompletableFuture<R> withReadAsync(Function<? super ReadGuard<T>, ? extends CompletionStage<R>> body) {
+        Objects.requireNonNull(body, "body");
+        return submitScoped(new ScopedLockFuture<>(RwAcquisition.<T>reads(), null, body));
+    }
+
+    /**
+     * As {@link #withReadAsync(Function)}, under the write lock.
+     *
+     * @throws NullPointerException if {@code body} is null
+     */
+    public <R> CompletableFuture<R> withWriteAsync(Function<? super WriteGuard<T>, ? extends CompletionStage<R>> body) {
+        Objects.requireNonNull(body, "body");
+        return submitScoped(new ScopedLockFuture<>(RwAcquisition.<T>writes(), null, body));
+    }
+
+    /**
+     * Acquires a read lock without a future: {@code callback} receives the guard (see
+     * {@link LockCallback} and {@link Mutex#lockAsync(LockCallback, Executor)}).
+     *
+     * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @throws NullPointerException if {@code callback} is null
+     */
+    public PendingLock readAsync(LockCallback<? super ReadGuard<T>> callback, Executor executor) {
+        return submitNode(new RwAcquisition.Read<T>(executor, Objects.requireNonNull(callback, "callback")));
+    }
+
+    /**
+     * Acquires the write lock without a future: {@code callback} receives the guard (see
+     * {@link LockCallback}).
+     *
+     * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @throws NullPointerException if {@code callback} is null
+     */
+    public PendingLock writeAsync(LockCallback<? super WriteGuard<T>> callback, Executor executor) {
+        return submitNode(new RwAcquisition.Write<T>(executor, Objects.requireNonNull(callback, "callback")));
+    }
+
+    /** {@link UpgradableGuard#upgradeAsync()}, the guard already consumed. */
+    CompletableFuture<WriteGuard<T>> upgradeAsync(UpgradableGuard<T> from) {
+        if (tryAcquire(UPGRADE, true)) {
+            return LockFuture.granted(new WriteGuard<>(this)); // no plain reader inside
+        }
+        for (int s = state(); !casState(s, s | UPGRADING); s = state()) {
+            // only the upgradable holder sets UPGRADING; readers and PARKED may move meanwhile
+        }
+        return submit(new LockFuture<>((executor, callback) -> new RwAcquisition.Upgrade<>(from, executor, callback), null));
+    }
+
+    private PendingLock submitNode(RwAcquisition<?> node) {
+        acquireAsync(node);
+        return node;
+    }
+
+    private <G> LockFuture<G> submit(LockFuture<G> view) {
+        acquireAsync(view.acquisition);
+        view.submitted();
+        return view;
+    }
+
+    private <G, R> ScopedLockFuture<G, R> submitScoped(ScopedLockFuture<G, R> scope) {
+        acquireAsync(scope.acquisition);
+        scope.submitted();
+        return scope;
     }
 
     // ---------------------------------------------------------------- views and introspection

@@ -2,6 +2,7 @@ package dev.turnstile.lock;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The upgradable read hold on an {@link RwLock}: read access shared with plain readers, exclusive
@@ -90,6 +91,23 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
         }
         reopen();
         return Optional.empty();
+    }
+
+    /**
+     * Becomes the writer without blocking any thread: as {@link #upgrade()}, but the future completes
+     * with the write guard once the readers inside have left (at once if there are none), on the
+     * thread whose release let it in, through the per-thread trampoline. Consumes this guard.
+     * Cancelling or otherwise completing the future before it completes gives this guard its
+     * upgradable hold back, whatever the race: an upgrade still waiting is abandoned (the readers it
+     * held back are let in), and a write hold granted meanwhile is turned back into the upgradable
+     * hold atomically.
+     *
+     * @return a future of the guard of the write hold
+     * @throws IllegalStateException if this guard was already closed or consumed
+     */
+    public CompletableFuture<WriteGuard<T>> upgradeAsync() {
+        markConsumed();
+        return lock.upgradeAsync(this);
     }
 
     /**

@@ -37,14 +37,15 @@ import java.util.concurrent.locks.LockSupport;
  * which queue to move them to.
  *
  * <h3>Asynchronous waiters</h3>
- * The queue and the requeue take any {@link Waiter}. An asynchronous await ({@code awaitAsync}, to
- * come with the CompletableFuture front-end) queues a {@link CallbackWaiter} in the lock's mode here
- * with status CONDITION, releases the lock and returns. A notify moves it onto the lock's queue, where
- * admission grants it like any callback waiter (callbacks are always granted, not woken), or, if the
- * lock is free, {@link RawLock#requeue} grants it the lock on the spot; its {@code onGrant} then
- * completes the future with the lock held again. A timeout or cancellation withdraws it with the same
- * CONDITION → CANCELLED CAS and then submits it to the lock as a fresh acquisition, so the future
- * still completes only once the lock is re-held. No thread blocks at any step.
+ * The queue and the requeue take any {@link Waiter}. An asynchronous await ({@code Condvar.awaitAsync})
+ * queues a {@link CallbackWaiter} in the lock's mode here with status CONDITION
+ * ({@link #enqueueAsync}), releases the lock through its guard and returns. A notify moves it onto the
+ * lock's queue, where admission grants it like any callback waiter (callbacks are always granted, not
+ * woken), or, if the lock is free, {@link RawLock#requeue} grants it the lock on the spot; its
+ * {@code onGrant} then completes the future with the lock held again. A timeout withdraws it with the
+ * same CONDITION → CANCELLED CAS and then submits it to the lock as a fresh acquisition, so the future
+ * still completes only once the lock is re-held; a cancellation withdraws it without resubmitting
+ * ({@link #stopWaitingAsync}). No thread blocks at any step.
  */
 public abstract class RawCondvar {
     /** Outcomes of {@link #await}. */
@@ -122,6 +123,37 @@ public abstract class RawCondvar {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * First half of an asynchronous await: queues {@code waiter} here for {@code heldLock}, which the
+     * caller holds in the waiter's mode and must release right after this returns (through its guard,
+     * so the guard is spent). Queueing before the release means no notify can be missed. Once
+     * notified, the waiter is requeued onto the lock and its {@code onGrant} runs when the lock is
+     * granted to it again. See "Asynchronous waiters" above.
+     *
+     * @throws IllegalStateException if waiters of another lock are queued; nothing was queued
+     */
+    protected final void enqueueAsync(RawLock heldLock, CallbackWaiter waiter) {
+        enqueue(waiter, heldLock);
+        waiter.bind(heldLock);
+    }
+
+    /**
+     * Stops an asynchronous waiter from waiting for a notification (timeout or cancellation), if no
+     * notify took it first: withdrawn with the same CONDITION → CANCELLED compare-and-set as a thread.
+     * A withdrawn waiter owns nothing; {@link #reacquireAsync} submits it to its lock again.
+     *
+     * @return {@code true} if withdrawn here; {@code false} if it was notified first (it is then on,
+     *         or on its way to, the lock's queue)
+     */
+    protected final boolean stopWaitingAsync(CallbackWaiter waiter) {
+        return withdraw(waiter);
+    }
+
+    /** Submits a waiter withdrawn by {@link #stopWaitingAsync} to its lock as a fresh acquisition. */
+    protected final void reacquireAsync(CallbackWaiter waiter) {
+        waiter.lock().submitAsync(waiter);
     }
 
     private void enqueue(Waiter w, RawLock heldLock) {

@@ -268,6 +268,11 @@ public abstract class RawLock {
      */
     protected final void acquireAsync(CallbackWaiter waiter) {
         waiter.bind(this);
+        submitAsync(waiter);
+    }
+
+    /** {@link #acquireAsync} for a waiter already bound to this lock (a withdrawn condition waiter). */
+    final void submitAsync(CallbackWaiter waiter) {
         for (;;) {
             if (tryAcquire(waiter.mode, mayBarge(waiter.mode))) {
                 waiter.signal(this, Waiter.GRANTED);
@@ -277,6 +282,16 @@ public abstract class RawLock {
                 return;
             }
         }
+    }
+
+    /**
+     * Whether the current thread is running granted callbacks through its trampoline right now. An
+     * asynchronous front-end may complete an uncontended acquisition directly on the caller's stack,
+     * without a {@link CallbackWaiter}, only when this is {@code false}: inside a delivery the grant
+     * must go through the trampoline (via {@link #acquireAsync}) so that release chains stay flat.
+     */
+    protected static boolean isDeliveringGrants() {
+        return Trampoline.isDraining();
     }
 
     /**

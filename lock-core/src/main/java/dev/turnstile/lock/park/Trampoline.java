@@ -18,6 +18,11 @@ final class Trampoline {
     private Trampoline() {
     }
 
+    /** Whether the current thread is draining its trampoline (running a delivered callback). */
+    static boolean isDraining() {
+        return CURRENT.get().draining;
+    }
+
     /** Delivers {@code waiter}'s grant now, or after the delivery already running on this thread. */
     static void deliver(CallbackWaiter waiter) {
         Trampoline t = CURRENT.get();

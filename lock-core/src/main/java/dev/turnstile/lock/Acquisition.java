@@ -1,0 +1,82 @@
+package dev.turnstile.lock;
+
+import dev.turnstile.lock.park.CallbackWaiter;
+import java.util.concurrent.Executor;
+
+/**
+ * The queue node of one asynchronous acquisition, and the {@link PendingLock} handle its submitter
+ * keeps: a {@link CallbackWaiter} that turns the core's grant into a guard for a {@link LockCallback}.
+ * One subclass per kind of guard ({@link MutexAcquisition}, …) knows how to make and release it; the
+ * front-ends (a callback, a {@code CompletableFuture} view) are the callback.
+ *
+ * <p>The node holds nothing but the core's fields and the callback, so a queued acquisition costs
+ * this node plus whatever the front-end needs (nothing more for a callback, one view object for a
+ * future).
+ *
+ * @param <G> the guard type
+ */
+abstract class Acquisition<G> extends CallbackWaiter implements PendingLock {
+    private final LockCallback<? super G> callback;
+
+    Acquisition(int mode, Executor executor, LockCallback<? super G> callback) {
+        super(mode, executor);
+        this.callback = callback;
+    }
+
+    /** A guard for the grant this node has just received. */
+    abstract G newGuard();
+
+    /**
+     * Releases a grant that its front-end will not use. Tolerates a guard its user closed already
+     * (the release then does nothing), because a guard handed to user code may be closed there too.
+     */
+    abstract void release(G guard);
+
+    /**
+     * For a future whose caller completes it (cancel, complete, timeout): withdraw this node if it is
+     * still queued, and say whether the caller's completion may proceed. By default it always may: a
+     * grant that already won is released when it arrives and finds the future complete.
+     */
+    boolean withdrawForCaller() {
+        cancel();
+        return true;
+    }
+
+    /** Hands a grant to the callback; a subclass may refuse a grant whose outcome it already settled. */
+    void grantReceived() {
+        callback.onLocked(newGuard());
+    }
+
+    @Override
+    protected final void onGrant() {
+        grantReceived();
+    }
+
+    @Override
+    protected final void onGrantFailed(Throwable cause) {
+        callback.onFailed(cause);
+    }
+
+    /**
+     * Closes a guard that user code may have closed already (the release of a grant nobody will use
+     * must tolerate that): closing a closed guard throws, and then it was released all the same.
+     */
+    static void closeIfHeld(AutoCloseable guard, boolean held) {
+        if (!held) {
+            return;
+        }
+        try {
+            guard.close();
+        } catch (IllegalStateException closedMeanwhile) {
+            // its user closed it between the check and here
+        } catch (Exception impossible) {
+            throw new IllegalStateException("a Turnstile guard threw a checked exception", impossible);
+        }
+    }
+
+    /** Creates the node of one acquisition for a front-end; constructor references of the subclasses. */
+    @FunctionalInterface
+    interface Factory<G> {
+        Acquisition<G> create(Executor executor, LockCallback<? super G> callback);
+    }
+}

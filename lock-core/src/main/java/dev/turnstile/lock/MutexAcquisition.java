@@ -1,0 +1,21 @@
+package dev.turnstile.lock;
+
+import java.util.concurrent.Executor;
+
+/** An asynchronous acquisition of a {@link Mutex}: its guard is a {@link MutexGuard}. */
+final class MutexAcquisition<T> extends Acquisition<MutexGuard<T>> {
+    MutexAcquisition(Executor executor, LockCallback<? super MutexGuard<T>> callback) {
+        super(Mutex.EXCLUSIVE, executor, callback);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked") // submitted only by Mutex<T>.lockAsync and friends
+    MutexGuard<T> newGuard() {
+        return new MutexGuard<>((Mutex<T>) lock());
+    }
+
+    @Override
+    void release(MutexGuard<T> guard) {
+        closeIfHeld(guard, guard.isHeld());
+    }
+}

@@ -1,0 +1,147 @@
+package dev.turnstile.lock;
+
+import java.util.concurrent.Executor;
+
+/**
+ * Asynchronous acquisitions of an {@link RwLock}, one subclass per kind of hold: each knows its
+ * waiter mode and the guard it hands out.
+ *
+ * @param <G> the guard type
+ */
+abstract class RwAcquisition<G extends RwGuard<?>> extends Acquisition<G> {
+    RwAcquisition(int mode, Executor executor, LockCallback<? super G> callback) {
+        super(mode, executor, callback);
+    }
+
+    /** Node factories for the future-based front-ends (non-capturing, so allocated once). */
+    static <T> Factory<ReadGuard<T>> reads() {
+        return (executor, callback) -> new Read<T>(executor, callback);
+    }
+
+    static <T> Factory<WriteGuard<T>> writes() {
+        return (executor, callback) -> new Write<T>(executor, callback);
+    }
+
+    static <T> Factory<UpgradableGuard<T>> upgradableReads() {
+        return (executor, callback) -> new Upgradable<T>(executor, callback);
+    }
+
+    @SuppressWarnings("unchecked") // submitted only by RwLock<T>'s asynchronous methods
+    final <T> RwLock<T> rwLock() {
+        return (RwLock<T>) lock();
+    }
+
+    @Override
+    void release(G guard) {
+        closeIfHeld(guard, guard.isHeld());
+    }
+
+    /** A shared read hold. */
+    static final class Read<T> extends RwAcquisition<ReadGuard<T>> {
+        Read(Executor executor, LockCallback<? super ReadGuard<T>> callback) {
+            super(RwLock.READ, executor, callback);
+        }
+
+        @Override
+        ReadGuard<T> newGuard() {
+            return new ReadGuard<>(rwLock());
+        }
+    }
+
+    /** The exclusive write hold. */
+    static final class Write<T> extends RwAcquisition<WriteGuard<T>> {
+        Write(Executor executor, LockCallback<? super WriteGuard<T>> callback) {
+            super(RwLock.WRITE, executor, callback);
+        }
+
+        @Override
+        WriteGuard<T> newGuard() {
+            return new WriteGuard<>(rwLock());
+        }
+    }
+
+    /**
+     * The upgrade of an upgradable hold to the write hold. A caller that cancels (or otherwise
+     * completes) the future gets its upgradable guard back, valid, before {@code cancel} returns:
+     * <ul>
+     *   <li>still queued: the node is withdrawn and the upgrade abandoned (the readers it held back
+     *       are let in);</li>
+     *   <li>granted, but the delivery has not started: the canceller claims the outcome, turns the
+     *       write hold back into the upgradable hold atomically, and the delivery does nothing;</li>
+     *   <li>the delivery claimed it first: the cancel fails ({@code false}) and the future completes
+     *       with the write guard, because the upgradable guard could not be handed back in time.</li>
+     * </ul>
+     * The claim is one compare-and-set on {@link #outcome}.
+     */
+    static final class Upgrade<T> extends RwAcquisition<WriteGuard<T>> {
+        private static final int OPEN = 0;
+        private static final int DELIVERED = 1;
+        private static final int REVERTED = 2;
+
+        private final UpgradableGuard<T> from;
+        private volatile int outcome;
+
+        Upgrade(UpgradableGuard<T> from, Executor executor, LockCallback<? super WriteGuard<T>> callback) {
+            super(RwLock.UPGRADE, executor, callback);
+            this.from = from;
+        }
+
+        @Override
+        WriteGuard<T> newGuard() {
+            return new WriteGuard<>(rwLock());
+        }
+
+        @Override
+        boolean withdrawForCaller() {
+            if (cancel()) {
+                from.lock.transition(RwLock.ABANDON_UPGRADE);
+                from.reopen();
+                return true;
+            }
+            if (isGranted() && OUTCOME.compareAndSet(this, OPEN, REVERTED)) {
+                from.lock.transition(RwLock.WRITE_TO_UPGRADABLE); // the write bits are already ours
+                from.reopen();
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        void grantReceived() {
+            if (OUTCOME.compareAndSet(this, OPEN, DELIVERED)) {
+                super.grantReceived();
+            }
+        }
+
+        @Override
+        void release(WriteGuard<T> guard) {
+            // Only reachable if the future was completed without withdrawForCaller (never, today):
+            // undo the upgrade rather than drop the hold.
+            guard.markConsumed();
+            from.lock.transition(RwLock.WRITE_TO_UPGRADABLE);
+            from.reopen();
+        }
+
+        private static final java.lang.invoke.VarHandle OUTCOME;
+
+        static {
+            try {
+                OUTCOME = java.lang.invoke.MethodHandles.lookup().findVarHandle(Upgrade.class, "outcome", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+    }
+
+    /** The upgradable read hold. */
+    static final class Upgradable<T> extends RwAcquisition<UpgradableGuard<T>> {
+        Upgradable(Executor executor, LockCallback<? super UpgradableGuard<T>> callback) {
+            super(RwLock.UPGRADABLE_READ, executor, callback);
+        }
+
+        @Override
+        UpgradableGuard<T> newGuard() {
+            return new UpgradableGuard<>(rwLock());
+        }
+    }
+}
