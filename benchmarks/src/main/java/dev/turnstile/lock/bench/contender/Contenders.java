@@ -50,6 +50,7 @@ public final class Contenders {
             readWrite("stamped-rw", "StampedLock (read/write)",
                     n -> new ProbedReadWriteLockTable<StampedLock>(n, i -> new StampedLock(), StampedLock::asReadWriteLock,
                             StampedLock::isWriteLocked, l -> l.isWriteLocked() || l.isReadLocked())),
+            async("mutex-async", "Turnstile Mutex.lockAsync()", true, MutexAsyncTable::new),
             async("ibm-fair-async", "IBM async-util FairAsyncLock", false, FairAsyncLockTable::new),
             async("vertx-local", "Vert.x local lock", false, VertxLocalLockTable::new));
 
