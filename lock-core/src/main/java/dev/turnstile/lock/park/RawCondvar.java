@@ -48,9 +48,11 @@ import java.util.concurrent.locks.LockSupport;
  * ({@link #stopWaitingAsync}). No thread blocks at any step.
  */
 public abstract class RawCondvar {
-    /** Outcomes of {@link #await}. */
+    /** Outcome of {@link #await}: notified; the lock is held again. */
     protected static final int NOTIFIED = 0;
+    /** Outcome of {@link #await}: the timeout elapsed first; the lock is held again. */
     protected static final int TIMED_OUT = 1;
+    /** Outcome of {@link #await}: interrupted first; the lock is held again. */
     protected static final int INTERRUPTED = 2;
 
     private final WaitQueue waiters = new WaitQueue(LockConfig.DEFAULT);
