@@ -43,13 +43,7 @@ public final class MutexGuardTable implements LockTable {
     }
 
     private static MutexGuard<?> lock(Mutex<?> mutex, Histogram waits) {
-        if (!mutex.isLocked()) {
-            return mutex.lock();
-        }
-        long start = System.nanoTime();
-        MutexGuard<?> g = mutex.lock();
-        waits.recordValue(System.nanoTime() - start);
-        return g;
+        return SlowPathTimer.acquire(mutex.isLocked(), mutex, Mutex::lock, waits);
     }
 
     /** Contended releases that handed the mutex to a waiter, and those that woke one to compete. */

@@ -27,14 +27,7 @@ public final class RwLockGuardTable implements LockTable {
     @Override
     public void increment(int slot, Histogram waits) {
         RwLock<?> lock = locks[slot];
-        WriteGuard<?> guard;
-        if (isHeld(lock)) {
-            long start = System.nanoTime();
-            guard = lock.write();
-            waits.recordValue(System.nanoTime() - start);
-        } else {
-            guard = lock.write();
-        }
+        WriteGuard<?> guard = SlowPathTimer.acquire(isHeld(lock), lock, RwLock::write, waits);
         try {
             counters.increment(slot);
         } finally {
@@ -45,14 +38,7 @@ public final class RwLockGuardTable implements LockTable {
     @Override
     public long read(int slot, Histogram waits) {
         RwLock<?> lock = locks[slot];
-        ReadGuard<?> guard;
-        if (lock.isWriteLocked()) {
-            long start = System.nanoTime();
-            guard = lock.read();
-            waits.recordValue(System.nanoTime() - start);
-        } else {
-            guard = lock.read();
-        }
+        ReadGuard<?> guard = SlowPathTimer.acquire(lock.isWriteLocked(), lock, RwLock::read, waits);
         try {
             return counters.get(slot);
         } finally {
