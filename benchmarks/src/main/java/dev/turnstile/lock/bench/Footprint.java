@@ -1,7 +1,10 @@
 package dev.turnstile.lock.bench;
 
+import dev.turnstile.lock.Condvar;
 import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.MutexGuard;
+import dev.turnstile.lock.RwLock;
+import dev.turnstile.lock.park.LockConfig;
 import java.util.Locale;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -32,7 +35,7 @@ public final class Footprint {
 
     public static void main(String[] args) throws Exception {
         System.out.println(VM.current().details());
-        System.out.printf("%-58s %8s %8s%n", "lock", "shallow", "deep");
+        System.out.printf("%-64s %8s %8s%n", "lock", "shallow", "deep");
 
         Mutex<Object> mutex = new Mutex<>(null);
         row("Turnstile Mutex<Object>, unlocked (value null)", mutex, shared(mutex.config()));
@@ -50,6 +53,13 @@ public final class Footprint {
         mutexWaiter.join();
         row("Turnstile Mutex, unlocked again after that contention", contended, shared(contended.config()));
 
+        RwLock<Object> rwLock = new RwLock<>(null);
+        row("Turnstile RwLock<Object>, unlocked (value null)", rwLock, shared(rwLock.config()));
+        RwLock<Object> rwViewed = new RwLock<>(null);
+        rwViewed.asReadWriteLock();
+        row("Turnstile RwLock, unlocked, after asReadWriteLock() was called", rwViewed, shared(rwViewed.config()));
+        row("Turnstile Condvar, no waiters", new Condvar(), shared(LockConfig.DEFAULT));
+
         row("ReentrantLock (nonfair), unlocked", new ReentrantLock(), shared());
         ReentrantLock reentrant = new ReentrantLock();
         reentrant.lock();
@@ -64,6 +74,9 @@ public final class Footprint {
         row("ReentrantLock, unlocked again after that contention", reentrant, shared());
         row("ReentrantReadWriteLock, unlocked", new ReentrantReadWriteLock(), shared());
         row("StampedLock, unlocked", new StampedLock(), shared());
+        ReentrantLock conditionOwner = new ReentrantLock();
+        row("ReentrantLock.newCondition(), no waiters (lock not counted)", conditionOwner.newCondition(),
+                shared(conditionOwner));
         row("synchronized: a plain Object used as a monitor", new Object(), shared());
         System.out.println("(an inflated monitor's ObjectMonitor lives outside the Java heap and is not counted)");
     }
@@ -76,23 +89,30 @@ public final class Footprint {
     private static void row(String what, Object lock, GraphLayout shared) {
         long shallow = ClassLayout.parseInstance(lock).instanceSize();
         GraphLayout graph = GraphLayout.parseInstance(lock).subtract(shared);
-        long deep = ownClass(lock.getClass()) ? 0 : shallow; // a plain Object monitor
+        boolean threadsReachable = graph.getClasses().stream().anyMatch(Thread.class::isAssignableFrom);
+        long deep = ownClass(lock.getClass(), false) ? 0 : shallow; // a plain Object monitor
         for (Class<?> c : graph.getClasses()) {
-            if (ownClass(c)) {
+            if (ownClass(c, threadsReachable)) {
                 deep += graph.getClassSizes().count(c);
                 if (System.getProperty("footprint.verbose") != null) {
                     System.out.printf("    %s x%d %d B%n", c.getName(), graph.getClassCounts().count(c), graph.getClassSizes().count(c));
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "%-58s %6d B %6d B%n", what, shallow, deep);
+        System.out.printf(Locale.ROOT, "%-64s %6d B %6d B%n", what, shallow, deep);
     }
 
-    /** Whether objects of {@code c} belong to a lock (as opposed to threads or values it refers to). */
-    private static boolean ownClass(Class<?> c) {
+    /**
+     * Whether objects of {@code c} belong to a lock (as opposed to threads or values it refers to).
+     * Lambdas (hidden classes) are not counted: a non-capturing lambda is one instance shared by
+     * every lock. A {@link ThreadLocal} (the key of a lock's per-thread count) is counted only when
+     * no thread is reachable, since a reachable thread brings the keys of all its thread-locals.
+     */
+    private static boolean ownClass(Class<?> c, boolean threadsReachable) {
         String n = c.getName();
-        return (n.startsWith("dev.turnstile.lock.") && !n.startsWith("dev.turnstile.lock.bench."))
-                || n.startsWith("java.util.concurrent.locks.");
+        return (n.startsWith("dev.turnstile.lock.") && !n.startsWith("dev.turnstile.lock.bench.") && !c.isHidden())
+                || n.startsWith("java.util.concurrent.locks.")
+                || (!threadsReachable && ThreadLocal.class.isAssignableFrom(c));
     }
 
     private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {

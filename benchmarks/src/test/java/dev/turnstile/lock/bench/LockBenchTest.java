@@ -27,13 +27,13 @@ class LockBenchTest {
     @Test
     void smallRunOfEveryKindOfContenderPassesTheSumCheckAndWritesEveryReport(@TempDir Path out) throws Exception {
         BenchOptions o = BenchOptions.parse(Stream.concat(Stream.of(TINY), Stream.of("--out", out.toString(),
-                "--contenders", "mutex-eventual,mutex-fifo,mutex-eventual-view,reentrant,synchronized,rrwl,ibm-fair-async,vertx-local"))
+                "--contenders", "mutex-eventual,mutex-fifo,mutex-eventual-view,reentrant,synchronized,rrwl,rwlock,rwlock-view,ibm-fair-async,vertx-local"))
                 .toArray(String[]::new));
 
         assertEquals(0, LockBench.runAll(o));
 
-        // 5 exclusive contenders x (2 regimes + 1 mix) x 2 worker kinds, rrwl x 1 mix x 2, 2 async x 2 regimes
-        int rows = 5 * 3 * 2 + 2 + 2 * 2;
+        // 5 exclusive contenders x (2 regimes + 1 mix) x 2 worker kinds, 3 read-write x 1 mix x 2, 2 async x 2 regimes
+        int rows = 5 * 3 * 2 + 3 * 2 + 2 * 2;
         assertEquals(1 + rows, Files.readAllLines(out.resolve("lockbench.csv")).size());
         String json = Files.readString(out.resolve("lockbench.json"));
         assertEquals(rows, occurrences(json, "\"sumOk\": true"), "every sum checks out");

@@ -2,6 +2,7 @@ package dev.turnstile.lock.bench.contender;
 
 import dev.turnstile.lock.Fairness;
 import dev.turnstile.lock.Mutex;
+import dev.turnstile.lock.RwLock;
 import java.util.List;
 import java.util.function.IntFunction;
 import java.util.concurrent.locks.ReentrantLock;
@@ -12,14 +13,9 @@ import java.util.concurrent.locks.StampedLock;
  * The lockbench line-up. Adding a contender is one entry here (plus, for a lock with a new shape, one
  * {@link LockTable} or {@link AsyncLockTable} class).
  *
- * <p>Extension points for the Turnstile types still being built:
- * <ul>
- *   <li>{@code RwLock}: a {@link Contender.Role#READ_WRITE} entry through
- *       {@link ProbedReadWriteLockTable} over {@code rwLock.asReadWriteLock()}, probing its
- *       write-held / any-held state;</li>
- *   <li>{@code Mutex.lockAsync()}: an {@link Contender.Role#ASYNC} entry whose {@link AsyncLockTable}
- *       returns {@code mutex.lockAsync().thenApply(guard -> guard::close)}.</li>
- * </ul>
+ * <p>Extension point for the Turnstile type still being built: {@code Mutex.lockAsync()}, an
+ * {@link Contender.Role#ASYNC} entry whose {@link AsyncLockTable} returns
+ * {@code mutex.lockAsync().thenApply(guard -> guard::close)}.
  */
 public final class Contenders {
     private Contenders() {
@@ -44,10 +40,14 @@ public final class Contenders {
                             StampedLock::isWriteLocked)),
             exclusive("ttas", "TTAS spin lock", false,
                     n -> new ProbedLockTable<TtasSpinLock>(n, i -> new TtasSpinLock(), l -> l, TtasSpinLock::isLocked)),
-            readWrite("rrwl", "ReentrantReadWriteLock (nonfair)",
+            readWrite("rwlock", "Turnstile RwLock (guards)", true, RwLockGuardTable::new),
+            readWrite("rwlock-view", "Turnstile RwLock (asReadWriteLock)", true,
+                    n -> new ProbedReadWriteLockTable<RwLock<?>>(n, i -> new RwLock<>(null), RwLock::asReadWriteLock,
+                            RwLock::isWriteLocked, RwLockGuardTable::isHeld)),
+            readWrite("rrwl", "ReentrantReadWriteLock (nonfair)", false,
                     n -> new ProbedReadWriteLockTable<ReentrantReadWriteLock>(n, i -> new ReentrantReadWriteLock(), l -> l,
                             ReentrantReadWriteLock::isWriteLocked, l -> l.isWriteLocked() || l.getReadLockCount() > 0)),
-            readWrite("stamped-rw", "StampedLock (read/write)",
+            readWrite("stamped-rw", "StampedLock (read/write)", false,
                     n -> new ProbedReadWriteLockTable<StampedLock>(n, i -> new StampedLock(), StampedLock::asReadWriteLock,
                             StampedLock::isWriteLocked, l -> l.isWriteLocked() || l.isReadLocked())),
             async("mutex-async", "Turnstile Mutex.lockAsync()", true, MutexAsyncTable::new),
@@ -78,8 +78,9 @@ public final class Contenders {
         return new Contender(name, label, Contender.Role.EXCLUSIVE, factory, null, turnstile);
     }
 
-    private static Contender readWrite(String name, String label, IntFunction<LockTable> factory) {
-        return new Contender(name, label, Contender.Role.READ_WRITE, factory, null, false);
+    private static Contender readWrite(String name, String label, boolean turnstile,
+                                       IntFunction<LockTable> factory) {
+        return new Contender(name, label, Contender.Role.READ_WRITE, factory, null, turnstile);
     }
 
     private static Contender async(String name, String label, boolean turnstile,

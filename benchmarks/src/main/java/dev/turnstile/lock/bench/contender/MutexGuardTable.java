@@ -2,7 +2,6 @@ package dev.turnstile.lock.bench.contender;
 
 import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.MutexGuard;
-import dev.turnstile.lock.park.WaitQueue;
 import java.util.function.IntFunction;
 import org.HdrHistogram.Histogram;
 
@@ -44,28 +43,13 @@ public final class MutexGuardTable implements LockTable {
     }
 
     private static MutexGuard<?> lock(Mutex<?> mutex, Histogram waits) {
-        if (!mutex.isLocked()) {
-            return mutex.lock();
-        }
-        long start = System.nanoTime();
-        MutexGuard<?> g = mutex.lock();
-        waits.recordValue(System.nanoTime() - start);
-        return g;
+        return SlowPathTimer.acquire(mutex.isLocked(), mutex, Mutex::lock, waits);
     }
 
     /** Contended releases that handed the mutex to a waiter, and those that woke one to compete. */
     @Override
     public String lockStats() {
-        long handOffs = 0;
-        long wakeUps = 0;
-        for (Mutex<?> m : mutexes) {
-            WaitQueue q = m.waitQueueIfPresent();
-            if (q != null) {
-                handOffs += q.handOffs();
-                wakeUps += q.wakeUps();
-            }
-        }
-        return "hand-offs " + handOffs + ", wake-ups " + wakeUps;
+        return WaitQueueStats.of(mutexes);
     }
 
     @Override

@@ -24,7 +24,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * scripts/java -jar benchmarks/target/benchmarks.jar Contended -t 2 -f1 -wi 3 -i 5 -w 1s -r 1s
  * }</pre>
  *
- * RwLock read-mostly and Condvar ping-pong benchmarks join this suite when those types land.
+ * The read/write locks have their own contended benchmark, {@link ReadMostlyBenchmark}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
