@@ -5,7 +5,6 @@ import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.MutexGuard;
 import java.time.Duration;
 import java.util.Optional;
-import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.junit.jupiter.api.Test;
 
@@ -31,13 +30,7 @@ class MutexCounterLincheckTest {
     }
 
     private static void modelCheck(Class<? extends GuardedCounter> counter) {
-        new ModelCheckingOptions()
-                .iterations(10)
-                .invocationsPerIteration(500)
-                .threads(3)
-                .actorsPerThread(2)
-                .sequentialSpecification(PlainCounter.class)
-                .check(counter);
+        ModelCheck.linearizable(counter, PlainCounter.class);
     }
 
     /** The counter under test with the default (eventually fair, barging) policy. */

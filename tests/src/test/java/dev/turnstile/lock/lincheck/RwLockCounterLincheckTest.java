@@ -7,7 +7,6 @@ import dev.turnstile.lock.UpgradableGuard;
 import dev.turnstile.lock.WriteGuard;
 import java.time.Duration;
 import java.util.Optional;
-import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.junit.jupiter.api.Test;
 
@@ -33,13 +32,7 @@ class RwLockCounterLincheckTest {
     }
 
     private static void modelCheck(Class<? extends GuardedCounter> counter) {
-        new ModelCheckingOptions()
-                .iterations(10)
-                .invocationsPerIteration(500)
-                .threads(3)
-                .actorsPerThread(2)
-                .sequentialSpecification(PlainCounter.class)
-                .check(counter);
+        ModelCheck.linearizable(counter, PlainCounter.class);
     }
 
     /** The counter under test with the default (eventually fair) policy. */
