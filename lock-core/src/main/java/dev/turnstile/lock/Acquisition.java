@@ -33,6 +33,13 @@ abstract class Acquisition<G> extends CallbackWaiter implements PendingLock {
     abstract void release(G guard);
 
     /**
+     * Makes {@code guard} safe to close from two threads at once, for a front-end that may release it
+     * on another thread while user code still holds it ({@code withLockAsync} cancelled while its body
+     * runs). Guards are otherwise plain, which is what lets the JIT remove them (see MutexGuard).
+     */
+    abstract void share(G guard);
+
+    /**
      * For a future whose caller completes it (cancel, complete, timeout): withdraw this node if it is
      * still queued, and say whether the caller's completion may proceed. By default it always may: a
      * grant that already won is released when it arrives and finds the future complete.

@@ -40,6 +40,11 @@ abstract class CondvarAwait<T, G> extends Acquisition<G> {
     }
 
     @Override
+    final void share(G outcome) {
+        guardOf(outcome).share();
+    }
+
+    @Override
     final void release(G outcome) {
         MutexGuard<T> guard = guardOf(outcome);
         closeIfHeld(guard, guard.isHeld());

@@ -15,6 +15,11 @@ final class MutexAcquisition<T> extends Acquisition<MutexGuard<T>> {
     }
 
     @Override
+    void share(MutexGuard<T> guard) {
+        guard.share();
+    }
+
+    @Override
     void release(MutexGuard<T> guard) {
         closeIfHeld(guard, guard.isHeld());
     }

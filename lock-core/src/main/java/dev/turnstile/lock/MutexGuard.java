@@ -1,5 +1,8 @@
 package dev.turnstile.lock;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * Ownership of a locked {@link Mutex}, and access to its value. Closing the guard unlocks the
  * mutex; it may be closed on any thread, exactly once.
@@ -23,12 +26,19 @@ package dev.turnstile.lock;
  * racing to close one guard is a data race the mutex detects only where it can (a release of an
  * unlocked mutex throws).
  *
+ * <p>The one guard the library itself may release on another thread while user code holds it (a
+ * {@code withLockAsync} body whose future is cancelled mid-run) is made shared before the body sees
+ * it: its flag is then read volatile and set by compare-and-set, so the two closes cannot both
+ * release, and the body sees the release.
+ *
  * @param <T> the type of the guarded value
  */
 public final class MutexGuard<T> implements AutoCloseable {
     private final Mutex<T> mutex;
-    /** Set before the release; see the class comment for why it is a plain field. */
+    /** Set before the release; plain unless {@link #shared}, see the class comment. */
     private boolean closed;
+    /** Set once the library itself may release this guard on another thread (withLockAsync). */
+    private boolean shared;
 
     MutexGuard(Mutex<T> mutex) {
         this.mutex = mutex;
@@ -53,7 +63,7 @@ public final class MutexGuard<T> implements AutoCloseable {
 
     /** Whether this guard still holds the mutex. */
     public boolean isHeld() {
-        return !closed;
+        return !isClosed();
     }
 
     /**
@@ -93,13 +103,31 @@ public final class MutexGuard<T> implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes this guard safe to close from two threads: a guard that {@code withLockAsync} may release
+     * on the cancelling thread while its body still holds it. Called before the body sees the guard.
+     */
+    void share() {
+        shared = true;
+    }
+
+    private boolean isClosed() {
+        return shared ? (boolean) CLOSED.getVolatile(this) : closed;
+    }
+
     private void checkOpen() {
-        if (closed) {
+        if (isClosed()) {
             throw new IllegalStateException("this guard of " + mutex + " was already closed");
         }
     }
 
     private void markClosed() {
+        if (shared) {
+            if (!CLOSED.compareAndSet(this, false, true)) {
+                throw new IllegalStateException("this guard of " + mutex + " was already closed");
+            }
+            return;
+        }
         checkOpen();
         closed = true;
     }
@@ -107,5 +135,15 @@ public final class MutexGuard<T> implements AutoCloseable {
     @Override
     public String toString() {
         return "MutexGuard[" + mutex + (closed ? ", closed]" : "]");
+    }
+
+    private static final VarHandle CLOSED;
+
+    static {
+        try {
+            CLOSED = MethodHandles.lookup().findVarHandle(MutexGuard.class, "closed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 }

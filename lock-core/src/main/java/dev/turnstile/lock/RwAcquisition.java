@@ -32,6 +32,11 @@ abstract class RwAcquisition<G extends RwGuard<?>> extends Acquisition<G> {
     }
 
     @Override
+    void share(G guard) {
+        guard.share();
+    }
+
+    @Override
     void release(G guard) {
         closeIfHeld(guard, guard.isHeld());
     }

@@ -1,5 +1,8 @@
 package dev.turnstile.lock;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * What the three {@link RwLock} guards share: the lock, and the single-use state that makes a second
  * release, or any use after release, an {@link IllegalStateException} that leaves the lock untouched.
@@ -10,7 +13,9 @@ package dev.turnstile.lock;
  * <p>Like {@link MutexGuard}, a guard is not thread-safe (hand it over with a happens-before, don't
  * use it from two threads at once), and for the same measured reason: with a plain state field the
  * JIT removes the guard of a {@code try (var r = lock.read())} block altogether, while a
- * compare-and-set on it makes every acquisition allocate.
+ * compare-and-set on it makes every acquisition allocate. The one guard the library itself may release
+ * on another thread while user code holds it (a {@code with…Async} body cancelled mid-run) is made
+ * {@link #share() shared} first, and closes by compare-and-set.
  *
  * @param <T> the type of the guarded value
  */
@@ -20,8 +25,10 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
     private static final int CLOSED = 1;
     private static final int CONSUMED = 2;
 
-    /** OPEN, CLOSED or CONSUMED; a plain field, see the class comment. */
+    /** OPEN, CLOSED or CONSUMED; a plain field unless {@link #shared}, see the class comment. */
     private int state;
+    /** Set once the library itself may release this guard on another thread (withLockAsync). */
+    private boolean shared;
 
     RwGuard(RwLock<T> lock) {
         this.lock = lock;
@@ -45,7 +52,31 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
 
     /** Whether this guard still holds its lock (it has not been closed, upgraded or downgraded). */
     public final boolean isHeld() {
-        return state == OPEN;
+        return state() == OPEN;
+    }
+
+    /**
+     * Makes this guard safe to close from two threads: a guard that {@code with…Async} may release on
+     * the cancelling thread while its body still holds it. Called before the body sees the guard.
+     */
+    final void share() {
+        shared = true;
+    }
+
+    private int state() {
+        return shared ? (int) STATE.getVolatile(this) : state;
+    }
+
+    /** Moves OPEN to {@code next}; {@code false} if the guard was not open. */
+    private boolean leaveOpen(int next) {
+        if (shared) {
+            return STATE.compareAndSet(this, OPEN, next);
+        }
+        if (state != OPEN) {
+            return false;
+        }
+        state = next;
+        return true;
     }
 
     /** Releases the hold (see each guard); never throws a checked exception. */
@@ -53,7 +84,7 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
     public abstract void close();
 
     final void checkOpen() {
-        if (state != OPEN) {
+        if (state() != OPEN) {
             throw alreadyClosed();
         }
     }
@@ -65,11 +96,10 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
      * @throws IllegalStateException if the guard was already closed
      */
     final boolean markClosed() {
-        if (state == OPEN) {
-            state = CLOSED;
+        if (leaveOpen(CLOSED)) {
             return true;
         }
-        if (state == CONSUMED) {
+        if (state() == CONSUMED) {
             return false;
         }
         throw alreadyClosed();
@@ -81,13 +111,18 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
      * @throws IllegalStateException if the guard was already closed or consumed
      */
     final void markConsumed() {
-        checkOpen();
-        state = CONSUMED;
+        if (!leaveOpen(CONSUMED)) {
+            throw alreadyClosed();
+        }
     }
 
     /** Gives the hold back to this guard after {@link #markConsumed()}, for an upgrade attempt that failed. */
     final void reopen() {
-        state = OPEN;
+        if (shared) {
+            STATE.setVolatile(this, OPEN);
+        } else {
+            state = OPEN;
+        }
     }
 
     private IllegalStateException alreadyClosed() {
@@ -97,6 +132,16 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
 
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "[" + lock + (state != OPEN ? ", closed]" : "]");
+        return getClass().getSimpleName() + "[" + lock + (state() != OPEN ? ", closed]" : "]");
+    }
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(RwGuard.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 }

@@ -45,6 +45,7 @@ final class ScopedLockFuture<G, R> extends AcquisitionFuture<R> implements LockC
 
     @Override
     public void onLocked(G guard) {
+        acquisition.share(guard); // completedByCaller may release it on another thread while the body holds it
         held = guard;
         if (isDone()) {
             releaseOnce(); // cancelled between the grant and its delivery

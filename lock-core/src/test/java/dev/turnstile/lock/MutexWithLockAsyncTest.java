@@ -161,4 +161,62 @@ class MutexWithLockAsyncTest {
         assertEquals("01234", mutex.withLock(StringBuilder::toString));
         assertFalse(mutex.isLocked());
     }
+
+    @Test
+    void aBodyCancelledMidRunCannotReleaseTheNextHoldersLock() throws Exception {
+        // The scope releases the guard on the cancelling thread while the body still holds it; the
+        // body's own close must then fail, not release whoever holds the mutex next.
+        Mutex<String> m = new Mutex<>("v");
+        AtomicReference<MutexGuard<String>> bodyGuard = new AtomicReference<>();
+        CompletableFuture<String> never = new CompletableFuture<>();
+        CompletableFuture<String> scope = m.withLockAsync(g -> {
+            bodyGuard.set(g);
+            return never;
+        });
+        scope.cancel(false);
+        assertFalse(m.isLocked());
+
+        MutexGuard<String> next = m.lock();
+        CompletableFuture<Throwable> lateClose = CompletableFuture.supplyAsync(() -> {
+            try {
+                bodyGuard.get().close();
+                return null;
+            } catch (IllegalStateException e) {
+                return e;
+            }
+        });
+        assertInstanceOf(IllegalStateException.class, lateClose.get(10, TimeUnit.SECONDS));
+        assertTrue(m.isLocked(), "the next holder still holds the mutex");
+        next.close();
+        assertFalse(m.isLocked());
+    }
+
+    @Test
+    void racingCancelAndBodyCloseReleaseExactlyOnce() throws Exception {
+        // Cancel (on one thread) and the body's close (on another) race for the same guard many
+        // times; a double release would leave a third party's lock released under it.
+        Mutex<long[]> m = new Mutex<>(new long[1]);
+        for (int i = 0; i < 2_000; i++) {
+            AtomicReference<MutexGuard<long[]>> bodyGuard = new AtomicReference<>();
+            CompletableFuture<Void> scope = m.withLockAsync(g -> {
+                bodyGuard.set(g);
+                return new CompletableFuture<Void>();
+            });
+            CompletableFuture<Void> closer = CompletableFuture.runAsync(() -> {
+                try {
+                    bodyGuard.get().close();
+                } catch (IllegalStateException cancelledFirst) {
+                    // the scope released it
+                }
+            });
+            scope.cancel(false);
+            closer.get(10, TimeUnit.SECONDS);
+            try (MutexGuard<long[]> third = m.lock()) {
+                assertTrue(m.isLocked(), "the third party holds the mutex");
+                third.get()[0]++;
+            }
+        }
+        assertEquals(2_000L, m.withLock(v -> v[0]).longValue());
+        assertFalse(m.isLocked());
+    }
 }

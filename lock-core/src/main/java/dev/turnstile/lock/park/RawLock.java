@@ -52,10 +52,15 @@ import java.util.function.Function;
  *       competes for it; if it loses to a barger it goes back to the front of the queue, and the
  *       barger's own release will admit it again.</li>
  * </ul>
- * Every contended release wakes (or grants) the head, even while a thread woken earlier is still on
- * its way: keeping the others parked until it arrives (one waker in flight, as AQS and Go do) was
- * measured to be 3 to 10 times slower here, because the queue then stays non-empty, PARKED stays set,
- * arrivals stop spinning and every release takes the slow path (docs/architecture.md).
+ * The fairness policy picks between the two ({@link WaitQueue#shouldHandOff}); callback waiters are
+ * always granted, since they have no thread to compete with. The admitted waiters are told after the
+ * guard is released: threads are unparked, callbacks delivered through the trampoline or their
+ * executor.
+ *
+ * <p>Every contended release wakes (or grants) the head, even while a thread woken earlier is still
+ * on its way. Keeping the others parked until it arrives (one waker in flight, as AQS and Go do) was
+ * measured 3x or more slower here in both forms tried: the queue then stays non-empty, PARKED stays
+ * set, arrivals stop spinning and every release takes the slow path (docs/architecture.md).
  *
  * <h3>Cancel</h3>
  * Under the guard, CAS WAITING → CANCELLED and unlink. If the cancelled waiter was the head, an
