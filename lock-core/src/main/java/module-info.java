@@ -7,6 +7,8 @@
  */
 module dev.turnstile.lock {
     exports dev.turnstile.lock;
+    exports dev.turnstile.lock.spi;
+    uses dev.turnstile.lock.spi.NonBlockingThreadDetector;
     exports dev.turnstile.lock.park to
             dev.turnstile.lock.reactor,
             dev.turnstile.lock.vertx,

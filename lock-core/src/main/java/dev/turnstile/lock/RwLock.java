@@ -625,7 +625,14 @@ public final class RwLock<T> extends RawLock {
         for (int s = state(); !casState(s, s | UPGRADING); s = state()) {
             // only the upgradable holder sets UPGRADING; readers and PARKED may move meanwhile
         }
-        if (acquireBlocking(UPGRADE, false, nanos) == ACQUIRED) {
+        int outcome;
+        try {
+            outcome = acquireBlocking(UPGRADE, false, nanos);
+        } catch (RuntimeException | Error refused) { // a thread that must not block, in strict mode
+            transition(ABANDON_UPGRADE);
+            throw refused;
+        }
+        if (outcome == ACQUIRED) {
             return true;
         }
         transition(ABANDON_UPGRADE);

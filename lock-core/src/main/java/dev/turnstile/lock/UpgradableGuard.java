@@ -55,7 +55,7 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
      */
     public WriteGuard<T> upgrade() {
         markConsumed();
-        lock.upgradeBlocking(-1L);
+        upgradeWaiting(-1L);
         return new WriteGuard<>(lock);
     }
 
@@ -86,11 +86,20 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
     public Optional<WriteGuard<T>> tryUpgrade(Duration timeout) {
         long nanos = Timeouts.waitNanos(timeout);
         markConsumed();
-        if (lock.upgradeBlocking(nanos)) {
-            return Optional.of(new WriteGuard<>(lock));
+        return upgradeWaiting(nanos) ? Optional.of(new WriteGuard<>(lock)) : Optional.empty();
+    }
+
+    /** The waiting upgrade of a consumed guard; the guard is reopened unless it succeeds. */
+    private boolean upgradeWaiting(long nanos) {
+        boolean upgraded = false;
+        try {
+            upgraded = lock.upgradeBlocking(nanos);
+            return upgraded;
+        } finally {
+            if (!upgraded) {
+                reopen(); // timed out, or refused on a thread that must not block: the hold is kept
+            }
         }
-        reopen();
-        return Optional.empty();
     }
 
     /**

@@ -226,6 +226,7 @@ public abstract class RawLock {
                     return TIMED_OUT;
                 }
                 if (node == null) {
+                    BlockingCheck.beforePark(this, waitQueue()); // may throw: nothing has changed yet
                     node = new ThreadWaiter(mode, Thread.currentThread());
                 }
                 if (!enqueue(node, woken)) {

@@ -46,6 +46,8 @@ public final class WaitQueue {
     private long wakeUps;
 
     private volatile Object attachment;
+    /** Set once a blocking call on a thread that must not block was reported for this lock. */
+    private volatile boolean blockingWarned;
 
     WaitQueue(LockConfig config) {
         this.config = config;
@@ -258,14 +260,21 @@ public final class WaitQueue {
         return (A) a;
     }
 
+    /** {@code true} only for the first caller: the once-per-lock warning of {@link BlockingCheck}. */
+    boolean markBlockingWarned() {
+        return !blockingWarned && BLOCKING_WARNED.compareAndSet(this, false, true);
+    }
+
     private static final VarHandle GUARD;
     private static final VarHandle ATTACHMENT;
+    private static final VarHandle BLOCKING_WARNED;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             GUARD = l.findVarHandle(WaitQueue.class, "guard", int.class);
             ATTACHMENT = l.findVarHandle(WaitQueue.class, "attachment", Object.class);
+            BLOCKING_WARNED = l.findVarHandle(WaitQueue.class, "blockingWarned", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
