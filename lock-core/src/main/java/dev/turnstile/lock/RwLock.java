@@ -444,15 +444,37 @@ public final class RwLock<T> extends RawLock {
         return submitNode(new RwAcquisition.Write<T>(executor, Objects.requireNonNull(callback, "callback")));
     }
 
-    /** {@link UpgradableGuard#upgradeAsync()}, the guard already consumed. */
+    /**
+     * Acquires the upgradable read lock without a future: {@code callback} receives the guard (see
+     * {@link LockCallback}).
+     *
+     * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @throws NullPointerException if {@code callback} is null
+     */
+    public PendingLock upgradableReadAsync(LockCallback<? super UpgradableGuard<T>> callback, Executor executor) {
+        return submitNode(new RwAcquisition.Upgradable<T>(executor, Objects.requireNonNull(callback, "callback")));
+    }
+
+    /** {@link UpgradableGuard#upgradeAsync()}, the guard's hold already lent. */
     CompletableFuture<WriteGuard<T>> upgradeAsync(UpgradableGuard<T> from) {
         if (tryAcquire(UPGRADE, true)) {
             return LockFuture.granted(new WriteGuard<>(this)); // no plain reader inside
         }
-        for (int s = state(); !casState(s, s | UPGRADING); s = state()) {
-            // only the upgradable holder sets UPGRADING; readers and PARKED may move meanwhile
-        }
+        markUpgrading();
         return submit(new LockFuture<>((executor, callback) -> new RwAcquisition.Upgrade<>(from, executor, callback), null));
+    }
+
+    /** {@link UpgradableGuard#upgradeAsync(LockCallback, Executor)}, the guard's hold already lent. */
+    PendingLock upgradeAsync(UpgradableGuard<T> from, LockCallback<? super WriteGuard<T>> callback, Executor executor) {
+        markUpgrading();
+        return submitNode(new RwAcquisition.Upgrade<>(from, executor, callback));
+    }
+
+    /** Keeps new plain readers out from now on; only the upgradable holder calls this. */
+    private void markUpgrading() {
+        for (int s = state(); !casState(s, s | UPGRADING); s = state()) {
+            // readers and the core's bits may move meanwhile
+        }
     }
 
     private PendingLock submitNode(RwAcquisition<?> node) {
@@ -622,9 +644,7 @@ public final class RwLock<T> extends RawLock {
         if (nanos == 0) {
             return false;
         }
-        for (int s = state(); !casState(s, s | UPGRADING); s = state()) {
-            // only the upgradable holder sets UPGRADING; readers and PARKED may move meanwhile
-        }
+        markUpgrading();
         int outcome;
         try {
             outcome = acquireBlocking(UPGRADE, false, nanos);

@@ -15,7 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
  * and {@link #onGrantFailed(Throwable)} runs instead, so a refused grant never strands the lock.
  *
  * <h2>Cancellation</h2>
- * {@link #cancel()} withdraws a waiter that has not been granted and returns {@code true}; once it
+ * {@link #withdraw()} withdraws a waiter that has not been granted and returns {@code true}; once it
  * returns {@code false}, the lock is (or is about to be) this waiter's, and {@code onGrant} will run:
  * a front-end whose consumer has gone away must release the lock there. A waiter is single-use.
  *
@@ -53,7 +53,7 @@ public abstract non-sealed class CallbackWaiter extends Waiter implements Runnab
      *         submitted, or still being submitted by {@code acquireAsync} on another thread (call
      *         again once that returns)
      */
-    public final boolean cancel() {
+    public final boolean withdraw() {
         RawLock l = lock;
         return l != null && l.cancel(this);
     }
