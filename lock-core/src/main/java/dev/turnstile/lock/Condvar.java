@@ -65,6 +65,10 @@ import java.util.concurrent.Executor;
  * @see Mutex#asLock() for a {@link java.util.concurrent.locks.Condition} view backed by a condvar
  */
 public final class Condvar extends RawCondvar {
+    static {
+        EagerInit.run(); // no virtual thread waits for a class initializer on its first contention
+    }
+
     /** A condvar with no waiters, usable with any one {@link Mutex} at a time. */
     public Condvar() {
     }

@@ -125,6 +125,10 @@ public final class RwLock<T> extends RawLock {
     /** An upgrade that timed out: clear UPGRADING and let the readers it held back in. */
     static final int ABANDON_UPGRADE = 8;
 
+    static {
+        EagerInit.run(); // no virtual thread waits for a class initializer on its first contention
+    }
+
     /** Guarded by this lock; visibility comes from the acquire/release ordering of the state word. */
     private T value;
 
@@ -401,9 +405,9 @@ public final class RwLock<T> extends RawLock {
 
     /**
      * Acquires a read lock without blocking, runs {@code body} with the guard, and releases the read
-     * lock when the stage {@code body} returns completes, when {@code body} throws or returns
-     * {@code null}, and when the returned future is cancelled or otherwise completed by its caller
-     * (exactly as {@link Mutex#withLockAsync(Function)} does for a mutex).
+     * lock when the stage {@code body} returns completes, or when {@code body} throws or returns
+     * {@code null}. Cancelling the returned future withdraws a queued acquisition but never releases
+     * under a running body (exactly as {@link Mutex#withLockAsync(Function)} does for a mutex).
      *
      * @throws NullPointerException if {@code body} is null
      */
@@ -601,6 +605,11 @@ public final class RwLock<T> extends RawLock {
             throw new InterruptedException();
         }
         return outcome == ACQUIRED;
+    }
+
+    /** One attempt without waiting that takes the lock past queued waiters whenever it can (views). */
+    boolean tryAcquireBarging(int mode) {
+        return tryAcquire(mode, true);
     }
 
     /** One attempt without waiting; only writers and recursive readers take a free lock past waiters. */
