@@ -76,10 +76,11 @@ import java.util.function.UnaryOperator;
  *
  * <h2>Implementation: the state word</h2>
  * The lock is a {@link RawLock} (the shared parking core) over these bits of its {@code int}; the
- * top bit, {@code PARKED} ("someone is queued"), belongs to the core.
+ * two top bits, {@code QUEUED} ("someone is queued") and {@code SIGNAL} ("the head needs a release
+ * to act for it"), belong to the core.
  * <pre>
- *   bit 31      30       29          28           27 … 0
- *   PARKED    WRITER   UPGRADING   UPGRADABLE   reader count (plain and recursive readers)
+ *   bit 31    30       29       28          27           26 … 0
+ *   QUEUED    SIGNAL   WRITER   UPGRADING   UPGRADABLE   reader count (plain and recursive readers)
  *
  *   lock bits                          meaning
  *   0                                  unlocked
@@ -104,11 +105,11 @@ import java.util.function.UnaryOperator;
  * @param <T> the type of the guarded value
  */
 public final class RwLock<T> extends RawLock {
-    static final int READERS_MASK = (1 << 28) - 1;
+    static final int READERS_MASK = (1 << 27) - 1;
     static final int ONE_READER = 1;
-    static final int UPGRADABLE = 1 << 28;
-    static final int UPGRADING = 1 << 29;
-    static final int WRITER = 1 << 30;
+    static final int UPGRADABLE = 1 << 27;
+    static final int UPGRADING = 1 << 28;
+    static final int WRITER = 1 << 29;
 
     // Waiter modes.
     static final int READ = 0;
@@ -568,7 +569,7 @@ public final class RwLock<T> extends RawLock {
 
     void acquireRead() {
         int s = state();
-        if ((s & (PARKED | WRITER | UPGRADING)) != 0 || (s & READERS_MASK) == READERS_MASK
+        if ((s & (QUEUED | WRITER | UPGRADING)) != 0 || (s & READERS_MASK) == READERS_MASK
                 || !casState(s, s + ONE_READER)) {
             acquireBlocking(READ, false, -1L);
         }

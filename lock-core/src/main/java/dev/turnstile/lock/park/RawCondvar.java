@@ -109,16 +109,15 @@ public abstract class RawCondvar {
                 heldLock.acquireBlocking(mode, false, -1L, node, false);
                 return outcome;
             }
-            // Notified: being moved onto the lock's queue, or already there. Wait for its verdict.
-            int st;
-            while ((st = node.status()) != Waiter.GRANTED && st != Waiter.WOKEN) {
+            // Notified: being moved onto the lock's queue (CLAIMED until the requeue is done).
+            while (node.status() == Waiter.CLAIMED) {
                 LockSupport.park(heldLock);
                 if (Thread.interrupted()) {
                     interrupted = true;
                 }
             }
-            if (st == Waiter.WOKEN) {
-                heldLock.acquireBlocking(mode, false, -1L, node, true);
+            if (node.status() != Waiter.GRANTED) {
+                heldLock.acquireBlocking(mode, false, -1L, node, true); // linked: waiting, or woken in place
             }
             return NOTIFIED;
         } finally {
@@ -222,8 +221,10 @@ public abstract class RawCondvar {
         }
         if (chain != null) {
             Waiter first = target.requeue(chain);
-            if (first != null) {
-                first.signal(target, first instanceof CallbackWaiter ? Waiter.GRANTED : Waiter.WOKEN);
+            if (first instanceof CallbackWaiter) {
+                first.signal(target, Waiter.GRANTED);
+            } else if (first instanceof ThreadWaiter t) {
+                LockSupport.unpark(t.thread); // woken in place: the head of the lock's queue, in flight
             }
         }
         return count;

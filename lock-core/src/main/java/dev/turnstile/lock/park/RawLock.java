@@ -15,68 +15,73 @@ import java.util.function.Function;
  * <h2>Implementation overview</h2>
  *
  * <h3>State word</h3>
- * One {@code int}. The top bit, {@link #PARKED}, belongs to the core and means "the wait queue is
- * not empty". The other 31 bits belong to the lock (a {@code LOCKED} bit, a reader count, …) and are
- * interpreted only by the lock's {@link #canAcquire}, {@link #acquired} and {@link #released}, which
- * the core calls with PARKED masked off. The word is read and compare-and-set through a VarHandle.
+ * One {@code int}. The two top bits belong to the core; the other 30 belong to the lock (a
+ * {@code LOCKED} bit, a reader count, …) and are interpreted only by the lock's {@link #canAcquire},
+ * {@link #acquired} and {@link #released}, which the core calls with the core bits masked off.
+ * <pre>
+ *   bit 31  QUEUED   the wait queue is not empty
+ *   bit 30  SIGNAL   the head of the queue needs a release to act for it: it is a parked thread or a
+ *                    callback. Clear while the queue is empty, and while the head is the one thread
+ *                    that a release woke "in place" and that has not re-armed yet
+ * </pre>
+ * Invariant, whenever the queue's guard is free: the queue is non-empty exactly when QUEUED is set;
+ * and if it is non-empty, either SIGNAL is set and the head is WAITING, or SIGNAL is clear and the
+ * head is that woken thread (status WOKEN), still linked, running. At most one waiter is in flight.
  *
  * <h3>Who changes what</h3>
  * <ul>
- *   <li>Lock bits: anyone, by compare-and-set. An acquisition that does not wait is one CAS and
- *       allocates nothing; a release with PARKED clear is one CAS.</li>
- *   <li>PARKED: only while holding the queue guard, and always in the same CAS as the queue change
- *       it describes becomes visible. Hence a release that sees PARKED clear may free the lock
- *       without looking at the queue: anyone about to park re-checks the lock under the guard after
- *       setting PARKED, and does not park if the lock was freed first (the lost-wake-up guard).</li>
- *   <li>Waiter status: see {@link Waiter}. It leaves WAITING only under the queue guard.</li>
+ *   <li>Lock bits: anyone, by compare-and-set, carrying both core bits unchanged. An acquisition
+ *       that does not wait is one CAS and allocates nothing.</li>
+ *   <li>QUEUED and SIGNAL: only while holding the queue guard, in the same CAS as the lock-bit
+ *       change that goes with them (a release, a grant) or on a word where the head cannot acquire
+ *       (arming). The one exception is a release that clears SIGNAL (below), which takes the guard.</li>
+ *   <li>Waiter status: see {@link Waiter}. A linked waiter's status changes only under the guard;
+ *       a WOKEN head's status only by its own thread.</li>
  * </ul>
  *
- * <h3>Acquire</h3>
- * Try the CAS; a platform thread then spins briefly (bounded {@link Thread#onSpinWait()} rounds,
- * only while nobody is queued; never on a virtual thread, which would burn its carrier); then it
- * enqueues under the guard (set PARKED, re-check, link) and parks until its status leaves WAITING.
+ * <h3>Release</h3>
+ * SIGNAL clear: one CAS that frees the lock bits and nothing else, whether or not anyone is queued:
+ * the queue is empty, or its head is a woken thread on its way, which will take the lock or re-arm.
+ * This is what keeps releases cheap under contention (AQS and Go's mutex do the same: at most one
+ * woken waiter in flight, and releases touch nothing while it is). SIGNAL set: under the guard,
+ * either hand the lock to the longest prefix of the queue that fits ({@link #admit}: a callback head,
+ * a batch of compatible readers, {@code unlockFair}, {@link Fairness#FIFO}, or a due fairness rule of
+ * {@link Fairness#EVENTUAL}), publishing the new holders and the core bits in one CAS; or, for a lone
+ * thread head, free the lock and clear SIGNAL in one CAS and unpark the head, which stays linked.
+ *
+ * <h3>Arrival</h3>
+ * Try the CAS (barging past queued waiters if the fairness policy and the lock allow it); a
+ * platform thread then spins briefly, only while nothing is queued (a virtual thread never spins: it
+ * would burn its carrier); then, under the guard, it links itself at the tail. The first waiter of
+ * an empty queue arms: it sets QUEUED and SIGNAL in one CAS on a word where it cannot acquire, so a
+ * release either sees SIGNAL or its CAS fails first (the lost-wake-up argument of AQS and Go, on one
+ * word). Joining a non-empty queue needs no SIGNAL change: the head is armed, or is in flight and
+ * will arm or leave (and then arm the next head) under the guard, which sees the new waiter.
  * An asynchronous acquisition does the same without spinning or parking: its callback runs when
- * granted. Whether an arrival may take a free lock past queued waiters ("barge") is the fairness
- * policy's decision ({@link Fairness#FIFO} forbids it) and the lock's ({@link #bargesPastWaiters}).
+ * granted.
  *
- * <h3>Release ("admission")</h3>
- * Under the guard, the releaser computes the lock bits after its release, then walks the queue from
- * the head admitting every waiter whose mode fits alongside those admitted before it (one writer, or
- * a run of readers), stopping at the first that does not fit. It then publishes the new lock bits
- * and PARKED in one CAS, retrying the whole computation if the word moved, and detaches the admitted
- * prefix. An admitted waiter is either
- * <ul>
- *   <li><em>granted</em> (hand-off): its mode is already in the published bits, so the lock passes
- *       to it without ever being free; or</li>
- *   <li><em>woken</em> (release and wake, thread waiters only): the lock is left free and the thread
- *       competes for it; if it loses to a barger it goes back to the front of the queue, and the
- *       barger's own release will admit it again.</li>
- * </ul>
- * The fairness policy picks between the two ({@link WaitQueue#shouldHandOff}); callback waiters are
- * always granted, since they have no thread to compete with. The admitted waiters are told after the
- * guard is released: threads are unparked, callbacks delivered through the trampoline or their
- * executor.
- *
- * <p>Every contended release wakes (or grants) the head, even while a thread woken earlier is still
- * on its way. Keeping the others parked until it arrives (one waker in flight, as AQS and Go do) was
- * measured 3x or more slower here in both forms tried: the queue then stays non-empty, PARKED stays
- * set, arrivals stop spinning and every release takes the slow path (docs/architecture.md).
+ * <h3>Queued</h3>
+ * Only the head competes; the others stay parked. A woken head retries with growing spin rounds
+ * (1, 3, 7 … 255 {@link Thread#onSpinWait()} calls on a platform thread; one {@link Thread#yield()}
+ * on a virtual thread). If it takes the lock it unlinks itself under the guard and arms the next
+ * head; if not, it re-arms (sets SIGNAL under the guard on a word where it cannot acquire) and parks.
  *
  * <h3>Cancel</h3>
- * Under the guard, CAS WAITING → CANCELLED and unlink. If the cancelled waiter was the head, an
- * admission runs without a release, because whoever stood behind it may fit now (readers behind a
- * writer that timed out). A cancel that finds the waiter no longer WAITING has lost to a grant: the
- * waiter owns (or is about to own) the lock and its front-end must use or release it.
+ * Under the guard, CAS WAITING (or the canceller's own WOKEN) → CANCELLED and unlink. If the
+ * cancelled waiter was the head, an admission runs without a release, because whoever stood behind
+ * it may fit now (readers behind a writer that timed out), and the next head is armed. A cancel that
+ * finds the waiter CLAIMED or GRANTED has lost to a grant: the waiter owns (or is about to own) the
+ * lock and its front-end must use or release it.
  *
  * <h3>Requeue</h3>
  * A condition variable ({@link RawCondvar}) keeps its waiters, ordinary {@link Waiter} nodes, in a
  * {@link WaitQueue} of its own. Notifying moves them onto this lock's queue under this lock's guard
  * ({@link #requeue}), so they are admitted by this lock's releases like any waiter instead of all
- * waking to find the lock taken; only when the lock is free is the first of them woken.
+ * waking to find the lock taken; only when the lock is free is the first of them woken (or granted).
  *
  * <h3>Queue jumpers</h3>
- * A mode for which {@link #jumpsQueue} answers {@code true} (a read lock's upgrade) ignores PARKED and
- * waits at the head of the queue, because what it waits for is already held by its own caller.
+ * A mode for which {@link #jumpsQueue} answers {@code true} (a read lock's upgrade) ignores QUEUED
+ * and waits at the head of the queue, because what it waits for is already held by its own caller.
  *
  * <h3>Memory ordering</h3>
  * Every acquisition is a CAS (or a grant published by a CAS) and every release a CAS on the same
@@ -85,7 +90,11 @@ import java.util.function.Function;
  */
 public abstract class RawLock {
     /** Set while the wait queue is non-empty; owned by the core. */
-    protected static final int PARKED = 1 << 31;
+    protected static final int QUEUED = 1 << 31;
+    /** Set while the head of the queue needs a release to act for it; owned by the core. */
+    protected static final int SIGNAL = 1 << 30;
+    /** The core's bits; a lock's own bits are the other 30. */
+    protected static final int CORE_BITS = QUEUED | SIGNAL;
 
     /** Outcome of a blocking acquisition: the mode is held. */
     protected static final int ACQUIRED = 0;
@@ -93,9 +102,19 @@ public abstract class RawLock {
     protected static final int TIMED_OUT = 1;
     /** Outcome of a blocking acquisition: interrupted; the waiter has left the queue. */
     protected static final int INTERRUPTED = 2;
+    /** Internal: a woken head re-armed and must park again. */
+    private static final int PARK_AGAIN = -1;
 
-    /** Spin rounds before parking; round {@code r} spins {@code 2^r} times. */
-    private static final int SPIN_ROUNDS = 7;
+    // How an admission chooses between handing the lock over and waking a lone thread head.
+    /** Always hand over (a cancel or a woken holder letting others in). */
+    private static final int HAND_OFF = 0;
+    /** Ask the fairness policy ({@link WaitQueue#shouldHandOff}) once it matters. */
+    private static final int BY_POLICY = 1;
+
+    /** Spin rounds of an arriving platform thread before it queues; round {@code r} spins {@code 2^r} times. */
+    private static final int ARRIVAL_SPIN_ROUNDS = 7;
+    /** The longest spin round of a woken head: rounds of 1, 3, 7 … this many {@code onSpinWait} calls. */
+    private static final int HEAD_SPIN_LIMIT = 255;
 
     private volatile int state;
     /** A {@link LockConfig} until the lock is first contended, a {@link WaitQueue} from then on. */
@@ -138,7 +157,7 @@ public abstract class RawLock {
 
     // ---------------------------------------------------------------- state word
 
-    /** The whole state word: the lock's bits and {@link #PARKED}. */
+    /** The whole state word: the lock's bits and the core's. */
     protected final int state() {
         return state;
     }
@@ -164,17 +183,14 @@ public abstract class RawLock {
     protected final boolean tryAcquire(int mode, boolean pastWaiters) {
         for (;;) {
             int s = state;
-            if ((s & PARKED) != 0 && !pastWaiters) {
+            if ((s & QUEUED) != 0 && !pastWaiters) {
                 return false;
             }
-            int bits = s & ~PARKED;
+            int bits = s & ~CORE_BITS;
             if (!canAcquire(bits, mode)) {
                 return false;
             }
-            if (STATE.compareAndSet(this, s, acquired(bits, mode) | (s & PARKED))) {
-                if ((s & PARKED) != 0) {
-                    noteContendedHold(); // taken past waiters: time this hold for the long-hold rule
-                }
+            if (STATE.compareAndSet(this, s, acquired(bits, mode) | (s & CORE_BITS))) {
                 return true;
             }
         }
@@ -199,79 +215,172 @@ public abstract class RawLock {
 
     /**
      * {@link #acquireBlocking(int, boolean, long)} reusing {@code node} if not {@code null}: a condition
-     * waiter that was moved here and then released to compete ({@code woken}: it keeps its place at
-     * the front if it loses), or one withdrawn from a condition queue that re-acquires from the back.
+     * waiter withdrawn from its condition queue, which re-acquires from the back, or ({@code linked})
+     * one that a notify already moved onto this lock's queue.
      */
-    final int acquireBlocking(int mode, boolean interruptible, long timeoutNanos, ThreadWaiter node, boolean woken) {
+    final int acquireBlocking(int mode, boolean interruptible, long timeoutNanos, ThreadWaiter node, boolean linked) {
         final boolean timed = timeoutNanos >= 0;
         final long deadline = timed ? System.nanoTime() + timeoutNanos : 0L;
+        final boolean virtual = Thread.currentThread().isVirtual();
         boolean interrupted = false;
-        int spinRound = Thread.currentThread().isVirtual() ? SPIN_ROUNDS : 0;
         try {
+            if (!linked) {
+                int spinRound = virtual ? ARRIVAL_SPIN_ROUNDS : 0;
+                for (;;) {
+                    if (tryAcquire(mode, mayBarge(mode))) {
+                        return ACQUIRED;
+                    }
+                    if (spinRound < ARRIVAL_SPIN_ROUNDS && (state & QUEUED) == 0) {
+                        for (int i = 1 << spinRound++; i > 0; i--) {
+                            Thread.onSpinWait();
+                        }
+                        continue;
+                    }
+                    if (interruptible && Thread.interrupted()) {
+                        return INTERRUPTED;
+                    }
+                    if (timed && deadline - System.nanoTime() <= 0) {
+                        return TIMED_OUT;
+                    }
+                    if (node == null) {
+                        BlockingCheck.beforePark(this, waitQueue()); // may throw: nothing has changed yet
+                        node = new ThreadWaiter(mode, Thread.currentThread());
+                    }
+                    if (enqueue(node)) {
+                        break;
+                    }
+                }
+            }
             for (;;) {
-                if (tryAcquire(mode, woken || mayBarge(mode))) {
-                    return ACQUIRED;
-                }
-                if (!woken && spinRound < SPIN_ROUNDS && (state & PARKED) == 0) {
-                    for (int i = 1 << spinRound++; i > 0; i--) {
-                        Thread.onSpinWait();
-                    }
-                    continue;
-                }
-                if (interruptible && (interrupted || Thread.interrupted())) {
-                    interrupted = false;
-                    return INTERRUPTED;
-                }
-                if (timed && deadline - System.nanoTime() <= 0) {
-                    return TIMED_OUT;
-                }
-                if (node == null) {
-                    BlockingCheck.beforePark(this, waitQueue()); // may throw: nothing has changed yet
-                    node = new ThreadWaiter(mode, Thread.currentThread());
-                }
-                if (!enqueue(node, woken)) {
-                    continue;
-                }
-                woken = false;
-                int st;
-                while ((st = node.status()) < Waiter.GRANTED) {
-                    if (timed) {
-                        long remaining = deadline - System.nanoTime();
-                        if (remaining <= 0) {
-                            if (cancel(node)) {
-                                return TIMED_OUT;
-                            }
-                            // Claimed: the releaser's signal sets the final status and unparks us.
-                            // Never spin for it: a releasing virtual thread may be unmounted, and
-                            // spinning here could hold the very carrier it needs to run again.
-                            LockSupport.park(this);
-                            if (Thread.interrupted()) {
-                                interrupted = true;
-                            }
-                            continue;
-                        }
-                        LockSupport.parkNanos(this, remaining);
-                    } else {
-                        LockSupport.park(this);
-                    }
-                    if (Thread.interrupted()) {
-                        interrupted = true;
-                        if (interruptible && cancel(node)) {
-                            interrupted = false;
-                            return INTERRUPTED;
-                        }
-                    }
-                }
+                int st = node.status();
                 if (st == Waiter.GRANTED) {
                     return ACQUIRED;
                 }
-                woken = true; // WOKEN: compete once more, and keep our place if we lose
+                if (st == Waiter.WOKEN) {
+                    int outcome = competeAsHead(node, mode, interruptible, timed, deadline, virtual);
+                    if (outcome != PARK_AGAIN) {
+                        return outcome;
+                    }
+                    continue;
+                }
+                // WAITING (parked in the queue) or CLAIMED (granted, about to be told): park.
+                if (timed) {
+                    long remaining = deadline - System.nanoTime();
+                    if (remaining <= 0) {
+                        if (cancel(node)) {
+                            return TIMED_OUT;
+                        }
+                        // Claimed, or woken meanwhile: the final status comes with an unpark. Never
+                        // spin for it: a releasing virtual thread may be unmounted, and spinning here
+                        // could hold the very carrier it needs to run again.
+                        if (node.status() == Waiter.CLAIMED) {
+                            LockSupport.park(this);
+                        }
+                    } else {
+                        LockSupport.parkNanos(this, remaining);
+                    }
+                } else {
+                    LockSupport.park(this);
+                }
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                    if (interruptible && cancel(node)) {
+                        interrupted = false;
+                        return INTERRUPTED;
+                    }
+                }
             }
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * The woken head's turn: it is linked, status WOKEN, and SIGNAL is clear. Retries with growing
+     * spin rounds (platform) or one yield (virtual), then re-arms.
+     *
+     * @return {@link #ACQUIRED}, {@link #TIMED_OUT}, {@link #INTERRUPTED}, or {@link #PARK_AGAIN}
+     *         once re-armed (status WAITING)
+     */
+    private int competeAsHead(ThreadWaiter node, int mode, boolean interruptible, boolean timed,
+                              long deadline, boolean virtual) {
+        int spins = 1;
+        boolean yielded = false;
+        for (;;) {
+            if (tryAcquire(mode, true)) {
+                leaveQueueHolding(node);
+                return ACQUIRED;
+            }
+            if (interruptible && Thread.currentThread().isInterrupted() && cancel(node)) {
+                Thread.interrupted();
+                return INTERRUPTED;
+            }
+            if (timed && deadline - System.nanoTime() <= 0 && cancel(node)) {
+                return TIMED_OUT;
+            }
+            if (!virtual && spins <= HEAD_SPIN_LIMIT) {
+                for (int i = spins; i > 0; i--) {
+                    Thread.onSpinWait();
+                }
+                spins = 2 * spins + 1;
+                continue;
+            }
+            if (virtual && !yielded) {
+                yielded = true;
+                Thread.yield();
+                continue;
+            }
+            if (rearm(node, mode)) {
+                return PARK_AGAIN;
+            }
+            // the lock came free while arming: one more attempt, no more spinning
+        }
+    }
+
+    /**
+     * Under the guard: a woken head that could not acquire sets SIGNAL on a word where it still
+     * cannot, and goes back to WAITING. {@code false} if the lock came free meanwhile.
+     */
+    private boolean rearm(ThreadWaiter node, int mode) {
+        WaitQueue q = (WaitQueue) queue;
+        q.lock();
+        try {
+            for (;;) {
+                int s = state;
+                if (canAcquire(s & ~CORE_BITS, mode)) {
+                    return false;
+                }
+                if ((s & SIGNAL) != 0 || STATE.compareAndSet(this, s, s | SIGNAL)) {
+                    node.setStatus(Waiter.WAITING);
+                    if (q.head() == node) {
+                        q.armed();
+                    }
+                    return true;
+                }
+            }
+        } finally {
+            q.unlock();
+        }
+    }
+
+    /**
+     * Under the guard: a woken waiter took the lock; it leaves the queue and the next head is armed
+     * (or admitted, if its mode fits beside the new hold).
+     */
+    private void leaveQueueHolding(ThreadWaiter node) {
+        WaitQueue q = (WaitQueue) queue;
+        Waiter admitted;
+        q.lock();
+        try {
+            q.unlink(node);
+            node.setStatus(Waiter.GRANTED);
+            admitted = admit(q, false, 0, HAND_OFF);
+        } finally {
+            q.unlock();
+        }
+        signal(admitted);
     }
 
     /**
@@ -290,7 +399,7 @@ public abstract class RawLock {
                 waiter.signal(this, Waiter.GRANTED);
                 return;
             }
-            if (enqueue(waiter, false)) {
+            if (enqueue(waiter)) {
                 return;
             }
         }
@@ -307,57 +416,38 @@ public abstract class RawLock {
     }
 
     /**
-     * Links {@code w} into the queue and sets PARKED, unless the lock became available to it
-     * meanwhile.
+     * Links {@code w} into the queue (at the tail, or at the head for a queue jumper) unless the
+     * lock became available to it meanwhile, arming SIGNAL when it becomes the head.
      *
      * @return {@code true} if queued; {@code false} if the caller should try to acquire again
      */
-    private boolean enqueue(Waiter w, boolean atFront) {
+    private boolean enqueue(Waiter w) {
         WaitQueue q = waitQueue();
-        boolean barge = atFront || mayBarge(w.mode);
+        boolean jumper = jumpsQueue(w.mode);
+        boolean barge = jumper || mayBarge(w.mode);
         q.lock();
         try {
             for (;;) {
                 int s = state;
-                if (canAcquire(s & ~PARKED, w.mode) && (barge || (s & PARKED) == 0)) {
+                if (canAcquire(s & ~CORE_BITS, w.mode) && (barge || (s & QUEUED) == 0)) {
                     return false;
                 }
-                if (STATE.compareAndSet(this, s, s | PARKED)) {
-                    if (q.isEmpty()) {
-                        q.holdStarted(); // the hold began no later than now
-                    }
+                boolean becomesHead = jumper || q.isEmpty();
+                // A new head arms on a word where it cannot acquire (checked above unless it may not
+                // barge, in which case the head in flight or the armed head will move the queue).
+                int update = becomesHead ? s | QUEUED | SIGNAL : s | QUEUED;
+                if (update == s || STATE.compareAndSet(this, s, update)) {
                     w.setStatus(Waiter.WAITING);
-                    if (atFront && !jumpsQueue(w.mode)) {
-                        q.linkAfter(leadingJumpers(q), w); // a woken waiter keeps its place, behind jumpers
-                    } else {
-                        q.link(w, atFront || jumpsQueue(w.mode));
+                    w.notified = false;
+                    q.link(w, jumper);
+                    if (becomesHead) {
+                        q.armed();
                     }
                     return true;
                 }
             }
         } finally {
             q.unlock();
-        }
-    }
-
-    /**
-     * Under the guard: the last of the queue-jumping waiters at the head of the queue, or {@code null}.
-     * A woken waiter that lost its race goes back behind them, never in front: admission stops at the
-     * first waiter that does not fit, and a jumper (an upgrade) stuck behind a waiter that its own
-     * hold keeps out would never be admitted.
-     */
-    private Waiter leadingJumpers(WaitQueue q) {
-        Waiter last = null;
-        for (Waiter w = q.head(); w != null && jumpsQueue(w.mode); w = w.next) {
-            last = w;
-        }
-        return last;
-    }
-
-    /** Records the start of a hold that began on a contended path, for the long-hold rule. */
-    private void noteContendedHold() {
-        if (queue instanceof WaitQueue q) {
-            q.holdStarted();
         }
     }
 
@@ -371,11 +461,11 @@ public abstract class RawLock {
     protected final void release(int mode, boolean fair) {
         for (;;) {
             int s = state;
-            if ((s & PARKED) != 0) {
+            if ((s & SIGNAL) != 0 || (fair && (s & QUEUED) != 0)) {
                 releaseContended(mode, fair);
                 return;
             }
-            if (STATE.compareAndSet(this, s, released(s, mode))) {
+            if (STATE.compareAndSet(this, s, released(s & ~CORE_BITS, mode) | (s & QUEUED))) {
                 return;
             }
         }
@@ -383,59 +473,120 @@ public abstract class RawLock {
 
     private void releaseContended(int mode, boolean fairRequested) {
         WaitQueue q = (WaitQueue) queue;
-        boolean handOff;
         Waiter admitted;
+        Waiter woken;
         q.lock();
         try {
-            handOff = q.shouldHandOff(fairRequested);
-            admitted = admit(q, true, mode, handOff);
+            admitted = admit(q, true, mode, fairRequested ? HAND_OFF : BY_POLICY);
+            woken = q.takeWoken();
         } finally {
             q.unlock();
         }
-        signal(admitted, handOff);
+        if (woken != null) {
+            LockSupport.unpark(((ThreadWaiter) woken).thread);
+        }
+        signal(admitted);
     }
 
     /**
-     * Under the guard: optionally releases {@code mode}, admits the longest prefix of the queue that
-     * fits, and publishes the result in one CAS. Returns the detached (CLAIMED) admitted waiters.
+     * Under the guard: optionally releases {@code mode}, then acts for the head of the queue and
+     * publishes the lock bits and both core bits in one CAS:
+     * <ul>
+     *   <li>no head: the core bits are cleared;</li>
+     *   <li>the head is a woken thread in flight: SIGNAL is cleared and nothing else done;</li>
+     *   <li>the longest prefix of WAITING waiters that fits is granted (detached as CLAIMED and
+     *       returned) — unless that prefix is a lone thread and {@code handOff} lets the fairness
+     *       policy decide and it says wake: then the thread is woken in place (left linked, status
+     *       WOKEN, handed to the caller through {@link WaitQueue#takeWoken()}, SIGNAL cleared);</li>
+     *   <li>nothing fits: SIGNAL stays set for the waiting head.</li>
+     * </ul>
      */
-    private Waiter admit(WaitQueue q, boolean releasing, int mode, boolean handOff) {
+    private Waiter admit(WaitQueue q, boolean releasing, int mode, int handOff) {
+        int decided = -1; // the policy's answer, asked at most once: 1 hand off, 0 wake
         for (;;) {
             int s = state;
-            int bits = s & ~PARKED;
-            int published = releasing ? released(bits, mode) : bits; // what the admitted waiters hold
-            int occupied = published;                                 // as if every admitted waiter held
-            int count = 0;
-            boolean granted = false;
-            Waiter w = q.head();
-            while (w != null && canAcquire(occupied, w.mode)) {
-                occupied = acquired(occupied, w.mode);
-                if (handOff || w instanceof CallbackWaiter) {
-                    published = acquired(published, w.mode);
-                    granted = true;
+            int bits = s & ~CORE_BITS;
+            int published = releasing ? released(bits, mode) : bits;
+            Waiter head = q.head();
+            if (head == null) {
+                if (STATE.compareAndSet(this, s, published)) {
+                    return null;
                 }
+                continue;
+            }
+            if (head.status() != Waiter.WAITING) {
+                if (STATE.compareAndSet(this, s, published | QUEUED)) {
+                    return null; // a woken head is on its way; it arms again if it must wait
+                }
+                continue;
+            }
+            int occupied = published;
+            int count = 0;
+            Waiter w = head;
+            while (w != null && w.status() == Waiter.WAITING && canAcquire(occupied, w.mode)) {
+                occupied = acquired(occupied, w.mode);
                 count++;
                 w = w.next;
             }
-            int update = w != null ? published | PARKED : published;
-            if (STATE.compareAndSet(this, s, update)) {
-                if (granted) {
-                    q.holdStarted();
+            if (count == 0) {
+                if (STATE.compareAndSet(this, s, published | QUEUED | SIGNAL)) {
+                    if ((s & SIGNAL) == 0) {
+                        q.armed(); // the head waits from now (its woken predecessor left)
+                    }
+                    return null;
                 }
-                if (count > 0) {
-                    q.countAdmission(handOff);
+                continue;
+            }
+            if (count == 1 && head instanceof ThreadWaiter && handOff == BY_POLICY && decided < 0) {
+                decided = q.shouldHandOff() ? 1 : 0;
+            }
+            if (decided == 0 && count == 1 && head instanceof ThreadWaiter) {
+                if (STATE.compareAndSet(this, s, published | QUEUED)) {
+                    head.setStatus(Waiter.WOKEN);
+                    q.wake(head);
+                    q.countAdmission(false);
+                    return null;
                 }
-                return q.detachFirst(count);
+                continue;
+            }
+            int core = w == null ? 0 : w.status() == Waiter.WAITING ? QUEUED | SIGNAL : QUEUED;
+            if (STATE.compareAndSet(this, s, occupied | core)) {
+                q.countAdmission(true);
+                Waiter chain = q.detachFirst(count);
+                if ((core & SIGNAL) != 0) {
+                    q.armed(); // a new head waits from now
+                }
+                return chain;
             }
         }
     }
 
-    /** Outside the guard: tells each admitted waiter its final status. */
-    private void signal(Waiter admitted, boolean handOff) {
+    /**
+     * Outside the guard: tells each granted waiter of a detached chain. Threads first, then callbacks,
+     * so that no callback (which may block its thread in an executor, or unmount a virtual thread)
+     * delays a thread that already owns the lock.
+     */
+    private void signal(Waiter admitted) {
+        Waiter callbacks = null;
+        Waiter lastCallback = null;
         for (Waiter w = admitted, next; w != null; w = next) {
-            next = w.next; // read before the status write frees the waiter to reuse its links
+            next = w.next; // read before the status write frees the waiter
             w.next = null;
-            w.signal(this, handOff || w instanceof CallbackWaiter ? Waiter.GRANTED : Waiter.WOKEN);
+            if (w instanceof CallbackWaiter) {
+                if (lastCallback == null) {
+                    callbacks = w;
+                } else {
+                    lastCallback.next = w;
+                }
+                lastCallback = w;
+            } else {
+                w.signal(this, Waiter.GRANTED);
+            }
+        }
+        for (Waiter w = callbacks, next; w != null; w = next) {
+            next = w.next;
+            w.next = null;
+            w.signal(this, Waiter.GRANTED); // never throws (CallbackWaiter.signal)
         }
     }
 
@@ -444,13 +595,12 @@ public abstract class RawLock {
     /**
      * Moves a chain of notified condition waiters (CLAIMED, linked through {@code next}) onto this
      * lock's queue, where the lock's own releases admit them one admission at a time, instead of waking
-     * them all to find the lock taken. If the lock is free for the first of them, that one is not
-     * queued but returned, for the caller to wake (a thread) or to signal as granted (a callback, to
-     * which this method has already given the lock); it will hold and then release the lock, and that
-     * release admits the rest, so queueing them behind a free lock loses no wake-up.
+     * them all to find the lock taken. If the queue is empty and the lock is free for the first of
+     * them, that one is granted (a callback, detached and returned for the caller to signal) or woken
+     * in place (a thread: it becomes the head in flight, status WOKEN, and is returned for the caller
+     * to unpark); the rest wait behind it.
      *
-     * @return the waiter to signal ({@link Waiter#WOKEN} for a thread, {@link Waiter#GRANTED} for a
-     *         callback), or {@code null} if all were queued
+     * @return the waiter to signal (GRANTED) or unpark (WOKEN), or {@code null}
      */
     final Waiter requeue(Waiter chain) {
         WaitQueue q = waitQueue();
@@ -458,28 +608,40 @@ public abstract class RawLock {
         try {
             for (;;) {
                 int s = state;
-                int bits = s & ~PARKED;
-                boolean free = canAcquire(bits, chain.mode);
-                Waiter rest = free ? chain.next : chain;
-                int update = s;
-                if (free && chain instanceof CallbackWaiter) {
-                    update = acquired(bits, chain.mode) | (s & PARKED);
-                }
-                if (rest != null) {
-                    update |= PARKED;
+                int bits = s & ~CORE_BITS;
+                boolean wasEmpty = q.isEmpty();
+                boolean freeForFirst = wasEmpty && canAcquire(bits, chain.mode);
+                boolean grantFirst = freeForFirst && chain instanceof CallbackWaiter;
+                Waiter linkFrom = grantFirst ? chain.next : chain;
+                int update;
+                if (grantFirst) {
+                    update = acquired(bits, chain.mode) | (linkFrom != null ? QUEUED | SIGNAL : 0);
+                } else if (freeForFirst) {
+                    update = bits | QUEUED; // the first is woken in place: SIGNAL stays clear
+                } else if (wasEmpty) {
+                    update = bits | QUEUED | SIGNAL;
+                } else {
+                    update = s; // joins a queue whose head is armed or in flight
                 }
                 if (update == s || STATE.compareAndSet(this, s, update)) {
-                    if (rest != null && q.isEmpty()) {
-                        q.holdStarted(); // as in enqueue: the hold began no later than now
-                    }
-                    for (Waiter w = rest, next; w != null; w = next) {
+                    for (Waiter w = linkFrom, next; w != null; w = next) {
                         next = w.next;
                         w.setStatus(Waiter.WAITING);
                         q.link(w, false);
                     }
-                    if (free) {
+                    if (grantFirst) {
                         chain.next = null;
+                        if (linkFrom != null) {
+                            q.armed();
+                        }
                         return chain;
+                    }
+                    if (freeForFirst) {
+                        chain.setStatus(Waiter.WOKEN);
+                        return chain;
+                    }
+                    if (wasEmpty) {
+                        q.armed();
                     }
                     return null;
                 }
@@ -492,27 +654,33 @@ public abstract class RawLock {
     // ---------------------------------------------------------------- cancel
 
     /**
-     * Withdraws {@code w} if it is still waiting.
+     * Withdraws {@code w} if it is still queued: WAITING, or WOKEN when the caller is the woken
+     * thread itself.
      *
-     * @return {@code true} if withdrawn; {@code false} if a grant or wake-up won the race
+     * @return {@code true} if withdrawn; {@code false} if a grant won the race
      */
     final boolean cancel(Waiter w) {
         if (!(queue instanceof WaitQueue q)) {
             return false;
         }
         Waiter admitted;
+        Waiter woken;
         q.lock();
         try {
-            if (!w.casStatus(Waiter.WAITING, Waiter.CANCELLED)) {
+            if (!w.casStatus(Waiter.WAITING, Waiter.CANCELLED) && !w.casStatus(Waiter.WOKEN, Waiter.CANCELLED)) {
                 return false;
             }
             boolean wasHead = q.head() == w;
             q.unlink(w);
-            admitted = wasHead ? admit(q, false, 0, true) : null;
+            admitted = wasHead ? admit(q, false, 0, HAND_OFF) : null;
+            woken = q.takeWoken();
         } finally {
             q.unlock();
         }
-        signal(admitted, true);
+        if (woken != null) {
+            LockSupport.unpark(((ThreadWaiter) woken).thread);
+        }
+        signal(admitted);
         return true;
     }
 
@@ -550,7 +718,7 @@ public abstract class RawLock {
 
     /** Whether any waiter is queued. */
     public final boolean hasQueuedWaiters() {
-        return (state & PARKED) != 0;
+        return (state & QUEUED) != 0;
     }
 
     private static final VarHandle STATE;
@@ -566,6 +734,7 @@ public abstract class RawLock {
             l.ensureInitialized(WaitQueue.class);
             l.ensureInitialized(ThreadWaiter.class);
             l.ensureInitialized(Trampoline.class);
+            l.ensureInitialized(BlockingCheck.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

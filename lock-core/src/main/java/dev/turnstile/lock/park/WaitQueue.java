@@ -23,8 +23,9 @@ import java.util.function.Function;
  * <ul>
  *   <li>the doubly linked list of WAITING {@link Waiter}s, {@code head} first;</li>
  *   <li>{@code size}, readable without the guard for introspection;</li>
- *   <li>the {@link Fairness#EVENTUAL} timer ({@code nextTimedHandOff}) and the start of the current
- *       hold as far as the lock saw it ({@code heldSince});</li>
+ *   <li>the {@link Fairness#EVENTUAL} timer ({@code nextTimedHandOff}) and when the current head
+ *       armed, that is began waiting for a release to act for it ({@code armedSince});</li>
+ *   <li>the head a release has just woken in place, between the admission and the unpark;</li>
  *   <li>counters of hand-offs and wake-ups, for tests and diagnostics;</li>
  *   <li>one attachment slot for per-lock side state that must not cost an uncontended lock a field.</li>
  * </ul>
@@ -37,10 +38,12 @@ public final class WaitQueue {
     private Waiter tail;
     private volatile int size;
 
-    /** When the current holder's hold began, as far as the lock saw it; fairness clock. */
-    volatile long heldSince;
+    /** When the head last armed (set SIGNAL, or was queued armed); fairness clock; guarded. */
+    long armedSince;
     /** When the EVENTUAL timer next forces a hand-off; fairness clock; guarded. */
     private long nextTimedHandOff;
+    /** A head just woken in place, for the releaser to unpark once the guard is free; guarded. */
+    private Waiter woken;
 
     private long handOffs;
     private long wakeUps;
@@ -52,7 +55,7 @@ public final class WaitQueue {
     WaitQueue(LockConfig config) {
         this.config = config;
         long now = config.clock().nanoTime();
-        this.heldSince = now;
+        this.armedSince = now;
         this.nextTimedHandOff = now + randomInterval();
     }
 
@@ -91,7 +94,7 @@ public final class WaitQueue {
         return head == null;
     }
 
-    /** Appends {@code w}, or puts it first when it is a woken waiter that keeps its place. */
+    /** Appends {@code w}, or puts it first (a queue jumper). */
     void link(Waiter w, boolean atFront) {
         if (head == null) {
             w.prev = w.next = null;
@@ -106,24 +109,6 @@ public final class WaitQueue {
             w.prev = tail;
             tail.next = w;
             tail = w;
-        }
-        size = size + 1;
-    }
-
-    /** Inserts {@code w} right after {@code pred}, or first if {@code pred} is {@code null}. */
-    void linkAfter(Waiter pred, Waiter w) {
-        if (pred == null) {
-            link(w, true);
-            return;
-        }
-        Waiter n = pred.next;
-        w.prev = pred;
-        w.next = n;
-        pred.next = w;
-        if (n == null) {
-            tail = w;
-        } else {
-            n.prev = w;
         }
         size = size + 1;
     }
@@ -174,19 +159,22 @@ public final class WaitQueue {
     // ---- fairness (guarded)
 
     /**
-     * Decides how the release now under way treats the head waiter: {@code true} to hand the lock
-     * over, {@code false} to release it and wake the waiter. Advances the EVENTUAL timer when it fires.
+     * Decides how the release now under way treats a lone thread at the head: {@code true} to hand
+     * the lock over, {@code false} to release it and wake the thread in place. Under
+     * {@link Fairness#EVENTUAL} it hands over when the head has been armed for longer than the
+     * long-hold threshold (a hold, or a run of holds, kept it waiting that long), or when the timer
+     * has fired, which it then re-arms.
      */
-    boolean shouldHandOff(boolean fairRequested) {
+    boolean shouldHandOff() {
         Fairness fairness = config.fairness();
-        if (fairness == Fairness.FIFO || fairRequested) {
+        if (fairness == Fairness.FIFO) {
             return true;
         }
         if (fairness == Fairness.BARGING) {
             return false;
         }
         long now = config.clock().nanoTime();
-        if (now - heldSince > config.longHoldNanos()) {
+        if (now - armedSince > config.longHoldNanos()) {
             return true;
         }
         if (now - nextTimedHandOff >= 0) {
@@ -201,9 +189,21 @@ public final class WaitQueue {
         return ThreadLocalRandom.current().nextLong(2 * config.handOffMeanNanos());
     }
 
-    /** Records that a hold began now (a grant, or a contended acquisition). */
-    void holdStarted() {
-        heldSince = config.clock().nanoTime();
+    /** Records that the head armed now: from here it waits for a release to act for it. */
+    void armed() {
+        armedSince = config.clock().nanoTime();
+    }
+
+    /** Records the head just woken in place; the releaser unparks it once the guard is free. */
+    void wake(Waiter head) {
+        woken = head;
+    }
+
+    /** The head woken by the admission just made, if any; clears it. */
+    Waiter takeWoken() {
+        Waiter w = woken;
+        woken = null;
+        return w;
     }
 
     void countAdmission(boolean handOff) {

@@ -9,32 +9,36 @@ import java.lang.invoke.VarHandle;
  *
  * <h2>Status</h2>
  * <pre>
- *   PENDING ─(link)─► WAITING ─(admit)─► CLAIMED ─(signal)─► GRANTED | WOKEN
- *                        │                                              │
- *                        └─(cancel)─► CANCELLED              WOKEN ─(link again)─► WAITING
+ *   PENDING ─(link)─► WAITING ─(admit: grant)─► CLAIMED ─(signal)─► GRANTED
+ *                      │  ▲  └─(admit: wake the lone thread head in place)─► WOKEN
+ *                      │  └──────────────(the woken head re-arms)──────────────┘ │
+ *                      └─(cancel)─► CANCELLED ◄─(its own cancel)─────────────────┤
+ *                                              GRANTED ◄─(takes the lock, leaves)┘
  * </pre>
  * A condition variable's waiter starts elsewhere: {@code CONDITION ─(notify)─► CLAIMED ─(requeue)─►
- * WAITING} (or straight to WOKEN / GRANTED when the lock is free), or {@code CONDITION ─(timeout,
- * interrupt)─► CANCELLED}, both under the condition queue's guard; see {@link RawCondvar}.
+ * WAITING} (or WOKEN as the new head, or GRANTED for a callback, when the lock is free), or
+ * {@code CONDITION ─(timeout, interrupt)─► CANCELLED}, both under the condition queue's guard; see
+ * {@link RawCondvar}.
  * <ul>
  *   <li>{@code PENDING}: new, not yet in the queue; a cancel returns {@code false}.</li>
- *   <li>{@code WAITING}: linked in the queue. A waiter is in the queue exactly while it is WAITING;
- *       link, admit and cancel all happen under the queue guard.</li>
- *   <li>{@code CLAIMED}: taken off the queue by a release (or by a cancellation that let it in), not
- *       yet told. A cancel that finds it here has lost the race.</li>
+ *   <li>{@code WAITING}: linked in the queue, asleep (a thread) or pending (a callback), relying on a
+ *       release to act for it.</li>
+ *   <li>{@code CLAIMED}: taken off the queue by a grant, not yet told. A cancel that finds it here
+ *       has lost the race.</li>
  *   <li>{@code GRANTED}: owns the lock in its mode; the lock state already counts it.</li>
- *   <li>{@code WOKEN}: the lock was released and this thread waiter must compete for it again (at
- *       least one attempt; if it loses it is linked again at the front, keeping its place).</li>
+ *   <li>{@code WOKEN}: a thread at the head of the queue that a release woke in place: still linked,
+ *       running, competing for the free lock. Only its own thread moves it on (taking the lock and
+ *       leaving, re-arming to WAITING, or cancelling); no release or grant touches it.</li>
  *   <li>{@code CANCELLED}: withdrawn (timeout, interrupt, cancelled future); owns nothing.</li>
  * </ul>
- * Grant and cancel race on the single compare-and-set out of WAITING. Both sides make it while
- * holding the queue guard, so the queue links never point at a waiter that has left WAITING. The
- * loser compensates: a cancel that finds CLAIMED or GRANTED knows the lock is (about to be) its
- * owner's and must use or release it.
+ * A waiter is linked in the queue exactly while it is WAITING or WOKEN. Every change of a linked
+ * waiter's status happens under the queue guard, so grant and cancel race on a single
+ * compare-and-set out of WAITING, and the loser compensates: a cancel that finds CLAIMED or GRANTED
+ * knows the lock is (about to be) its owner's and must use or release it.
  *
  * <p>{@code prev}/{@code next} are read and written only under the queue guard, with one exception:
  * the releaser walks the chain of CLAIMED waiters it detached, reading {@code next} before it
- * publishes the final status (after which the waiter may re-enqueue and reuse the links).
+ * publishes the final status.
  */
 public abstract sealed class Waiter permits ThreadWaiter, CallbackWaiter {
     /**
@@ -61,7 +65,7 @@ public abstract sealed class Waiter permits ThreadWaiter, CallbackWaiter {
         this.mode = mode;
     }
 
-    /** Tells the waiter its final status; runs outside the queue guard. */
+    /** Tells a CLAIMED waiter its final status (GRANTED); runs outside the queue guard. */
     abstract void signal(RawLock lock, int finalStatus);
 
     final int status() {
