@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The core's side of {@code BlockingCalls}: asks the installed {@link NonBlockingThreadDetector}s
- * whether the thread about to park may block, and applies the policy. Called only on the path that
- * is about to park, never on an acquisition that does not wait.
+ * whether the thread about to wait may block, and applies the policy. Called only once an
+ * acquisition has found the lock taken (before it spins or parks), never on one that does not wait.
  */
 public final class BlockingCheck {
     /** Policy values; the ordinals of {@code BlockingCalls.Policy}. */
@@ -23,8 +23,11 @@ public final class BlockingCheck {
     private static final List<NonBlockingThreadDetector> REGISTERED = new CopyOnWriteArrayList<>();
 
     private static volatile int policy = initialPolicy();
-    /** Found by ServiceLoader on first use; a racy but idempotent lazy load (no class-init wait). */
-    private static volatile List<NonBlockingThreadDetector> loaded;
+    /**
+     * Found by ServiceLoader when this class is initialized, which the core does with the first lock
+     * class: never later, on a virtual thread's first contention, where class loading could pin it.
+     */
+    private static final List<NonBlockingThreadDetector> LOADED = load();
 
     private BlockingCheck() {
     }
@@ -46,19 +49,20 @@ public final class BlockingCheck {
     }
 
     /**
-     * Before the current thread parks on {@code lock} (whose queue is {@code q}): if it must not
+     * Before the current thread waits for {@code lock} (whose queue is {@code q}): if it must not
      * block, warn (once per lock) or throw, as the policy says. Throws before anything is changed.
      *
+     * @return {@code true} if the current thread must not block (it should then not spin either)
      * @throws IllegalStateException in strict mode, on a thread that must not block
      */
-    static void beforePark(Object lock, WaitQueue q) {
+    static boolean beforeWait(Object lock, WaitQueue q) {
         int p = policy;
         if (p == OFF) {
-            return;
+            return false;
         }
         String reason = nonBlockingReason();
         if (reason == null) {
-            return;
+            return false;
         }
         DETECTED.increment();
         String message = "a blocking call on " + lock + " would park " + Thread.currentThread() + ", " + reason;
@@ -68,10 +72,19 @@ public final class BlockingCheck {
         if (q.markBlockingWarned()) {
             LOG.log(System.Logger.Level.WARNING, message + " (warned once per lock; counted in BlockingCalls.detected())");
         }
+        return true;
+    }
+
+    /**
+     * Whether the current thread must not block, whatever the policy: such a thread never yields
+     * while it waits for a queue guard (see {@link WaitQueue}).
+     */
+    static boolean onNonBlockingThread() {
+        return nonBlockingReason() != null;
     }
 
     private static String nonBlockingReason() {
-        for (NonBlockingThreadDetector d : detectors()) {
+        for (NonBlockingThreadDetector d : LOADED) {
             String reason = d.nonBlockingReason();
             if (reason != null) {
                 return reason;
@@ -86,14 +99,10 @@ public final class BlockingCheck {
         return null;
     }
 
-    private static List<NonBlockingThreadDetector> detectors() {
-        List<NonBlockingThreadDetector> d = loaded;
-        if (d == null) {
-            List<NonBlockingThreadDetector> found = new ArrayList<>();
-            ServiceLoader.load(NonBlockingThreadDetector.class, BlockingCheck.class.getClassLoader()).forEach(found::add);
-            loaded = d = List.copyOf(found);
-        }
-        return d;
+    private static List<NonBlockingThreadDetector> load() {
+        List<NonBlockingThreadDetector> found = new ArrayList<>();
+        ServiceLoader.load(NonBlockingThreadDetector.class, BlockingCheck.class.getClassLoader()).forEach(found::add);
+        return List.copyOf(found);
     }
 
     private static int initialPolicy() {

@@ -225,7 +225,13 @@ public abstract class RawLock {
         boolean interrupted = false;
         try {
             if (!linked) {
-                int spinRound = virtual ? ARRIVAL_SPIN_ROUNDS : 0;
+                if (tryAcquire(mode, mayBarge(mode))) {
+                    return ACQUIRED;
+                }
+                // About to wait: a thread that must not block is refused here (strict) before it
+                // changes anything, and does not spin either way (a spin is a wait too).
+                boolean mustNotBlock = BlockingCheck.beforeWait(this, waitQueue());
+                int spinRound = virtual || mustNotBlock ? ARRIVAL_SPIN_ROUNDS : 0;
                 for (;;) {
                     if (tryAcquire(mode, mayBarge(mode))) {
                         return ACQUIRED;
@@ -243,7 +249,6 @@ public abstract class RawLock {
                         return TIMED_OUT;
                     }
                     if (node == null) {
-                        BlockingCheck.beforePark(this, waitQueue()); // may throw: nothing has changed yet
                         node = new ThreadWaiter(mode, Thread.currentThread());
                     }
                     if (enqueue(node)) {

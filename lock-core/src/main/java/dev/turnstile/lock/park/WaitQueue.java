@@ -15,9 +15,11 @@ import java.util.function.Function;
  * A small test-and-test-and-set spin lock, held only for O(1) list surgery and the bookkeeping of a
  * single admission: never while parking, never while running a callback or any user code. A holder
  * can therefore only be delayed by preemption, which is why contenders fall back from
- * {@link Thread#onSpinWait()} to {@link Thread#yield()} after a few rounds. (A {@code synchronized}
- * block would pin a virtual thread's carrier on JDK 21; a {@code ReentrantLock} would be a lock
- * inside the lock.)
+ * {@link Thread#onSpinWait()} to {@link Thread#yield()} after a few rounds. A thread that must not
+ * block (a Reactor non-blocking thread, a Vert.x event loop: see {@code BlockingCalls}) does neither:
+ * it re-reads the guard, as a compare-and-set retry loop would, since the holder is running O(1)
+ * code. (A {@code synchronized} block would pin a virtual thread's carrier on JDK 21; a
+ * {@code ReentrantLock} would be a lock inside the lock.)
  *
  * <h2>What it holds</h2>
  * <ul>
@@ -68,9 +70,13 @@ public final class WaitQueue {
     }
 
     private void lockContended() {
+        boolean mayPause = !BlockingCheck.onNonBlockingThread();
         int spins = 0;
         do {
             while (guard != 0) {
+                if (!mayPause) {
+                    continue; // re-read only: no hint, no yield on a thread that must not block
+                }
                 if (++spins < 64) {
                     Thread.onSpinWait();
                 } else {
