@@ -210,4 +210,80 @@ class CoreBreakTest {
             assertFalse(upgradableRefused, "upgradableRead refused by a phantom upgradable holder");
         });
     }
+
+    // ------------------------------------------------------------------ finding 4
+
+    /**
+     * CallbackWaiter.signal treats any throw from executor.execute as a refusal and releases the
+     * lock. An executor that throws after it accepted the task (ran it inline then failed in its own
+     * bookkeeping; or, like ThreadPoolExecutor, queued it and then failed to start a worker with an
+     * OutOfMemoryError) still delivers the grant: the core releases a lock the callback owns.
+     */
+    @Test
+    void anExecutorThatThrowsAfterRunningTheGrantDoesNotReleaseTheCallbacksLock() {
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            Mutex<Integer> m = new Mutex<>(0);
+            AtomicReference<MutexGuard<Integer>> got = new AtomicReference<>();
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            m.lockAsync(new LockCallback<MutexGuard<Integer>>() {
+                @Override
+                public void onLocked(MutexGuard<Integer> guard) {
+                    got.set(guard);
+                }
+
+                @Override
+                public void onFailed(Throwable cause) {
+                    failed.set(cause);
+                }
+            }, task -> {
+                task.run();
+                throw new IllegalStateException("executor bookkeeping failed after running the task");
+            });
+            boolean lockedWhileCallbackHoldsGuard = m.isLocked();
+            boolean intruderGotIn = m.tryLock().isPresent();
+            assertAll(
+                    () -> assertNotNull(got.get(), "onLocked ran"),
+                    () -> assertTrue(lockedWhileCallbackHoldsGuard, "the core released the lock the callback owns"),
+                    () -> assertFalse(intruderGotIn, "a second holder entered the mutex"),
+                    () -> assertEquals(null, failed.get(), "onFailed ran too, after onLocked"));
+        });
+    }
+
+    @Test
+    void aGrantRefusedByAThrowingExecutorIsNeverDeliveredLater() {
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            Mutex<Integer> m = new Mutex<>(0);
+            AtomicReference<MutexGuard<Integer>> got = new AtomicReference<>();
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            List<Runnable> accepted = new ArrayList<>();
+            m.lockAsync(new LockCallback<MutexGuard<Integer>>() {
+                @Override
+                public void onLocked(MutexGuard<Integer> guard) {
+                    got.set(guard);
+                }
+
+                @Override
+                public void onFailed(Throwable cause) {
+                    failed.set(cause);
+                }
+            }, task -> {
+                accepted.add(task); // ThreadPoolExecutor: workQueue.offer(task) succeeded ...
+                throw new OutOfMemoryError("unable to create native thread"); // ... addWorker failed
+            });
+            assertNotNull(failed.get(), "onFailed ran: the grant was treated as refused");
+            MutexGuard<Integer> other = m.tryLock().orElseThrow();
+            accepted.forEach(Runnable::run); // a worker started later drains the queue
+            MutexGuard<Integer> delivered = got.get();
+            if (delivered != null) {
+                delivered.close(); // the callback's user does what the contract says: close the guard
+            }
+            boolean otherStillExclusive = m.isLocked();
+            if (otherStillExclusive) {
+                other.close();
+            }
+            assertAll(
+                    () -> assertEquals(null, delivered, "a refused grant was delivered after onFailed"),
+                    () -> assertTrue(otherStillExclusive, "closing the late guard released another holder's lock"));
+        });
+    }
 }
