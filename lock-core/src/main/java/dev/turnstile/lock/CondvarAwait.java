@@ -60,6 +60,15 @@ abstract class CondvarAwait<T, G> extends Acquisition<G> {
         closeIfHeld(guard, guard.isHeld());
     }
 
+    /** A refused grant gives up the mutex, and a notification this waiter received goes on. */
+    @Override
+    protected final boolean releaseRefusedGrant(dev.turnstile.lock.park.RawLock granted) {
+        super.releaseRefusedGrant(granted);
+        stopDeadline();
+        passOnNotification();
+        return true;
+    }
+
     /** The callback level: {@code true} if withdrawn before the grant (no callback will run). */
     @Override
     public final boolean cancel() {

@@ -77,6 +77,8 @@ abstract class RwAcquisition<G extends RwGuard<?>> extends Acquisition<G> {
      *   <li>the delivery claimed it first: the cancel fails ({@code false}) and the write guard is
      *       delivered.</li>
      * </ul>
+     * An executor that refuses the grant settles it the same way a cancel does (the hold goes back to
+     * the guard, then {@code onFailed}), and whichever of the two claims the outcome first wins.
      * If the upgradable guard was closed while its hold was lent (the usual try-with-resources around
      * an {@code upgradeAsync}), a hold that comes back is released instead: nothing is leaked to a
      * guard nobody will close again. The claim is one compare-and-set on {@link #outcome}.
@@ -85,6 +87,7 @@ abstract class RwAcquisition<G extends RwGuard<?>> extends Acquisition<G> {
         private static final int OPEN = 0;
         private static final int DELIVERED = 1;
         private static final int REVERTED = 2;
+        private static final int REFUSED = 3;
 
         private final UpgradableGuard<T> from;
         private volatile int outcome;
@@ -124,6 +127,21 @@ abstract class RwAcquisition<G extends RwGuard<?>> extends Acquisition<G> {
             if (OUTCOME.compareAndSet(this, OPEN, DELIVERED)) {
                 super.grantReceived();
             }
+        }
+
+        /**
+         * The executor refused the write grant: like a cancel, the write hold turns back into the
+         * upgradable hold and goes back to its guard, and {@code onFailed} runs — unless a cancel
+         * settled the outcome first (then it already reverted, and no callback runs).
+         */
+        @Override
+        protected boolean releaseRefusedGrant(dev.turnstile.lock.park.RawLock granted) {
+            if (!OUTCOME.compareAndSet(this, OPEN, REFUSED)) {
+                return false;
+            }
+            from.lock.transition(RwLock.WRITE_TO_UPGRADABLE);
+            giveBack();
+            return true;
         }
 
         @Override

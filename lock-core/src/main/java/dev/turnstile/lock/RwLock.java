@@ -702,7 +702,14 @@ public final class RwLock<T> extends RawLock {
             case WRITE, UPGRADE -> bits & ~WRITER;
             case WRITE_TO_READ -> (bits & ~WRITER) + ONE_READER;
             case WRITE_TO_UPGRADABLE -> (bits & ~WRITER) | UPGRADABLE;
-            case UPGRADABLE_TO_READ -> (bits & ~(UPGRADABLE | UPGRADING)) + ONE_READER;
+            case UPGRADABLE_TO_READ -> {
+                if ((bits & READERS_MASK) == READERS_MASK) {
+                    // the count would carry into UPGRADABLE; the state word is left as it was
+                    throw new IllegalStateException(this + " already has the most read holds it can count ("
+                            + READERS_MASK + "); the upgradable hold cannot become one more");
+                }
+                yield (bits & ~(UPGRADABLE | UPGRADING)) + ONE_READER;
+            }
             case ABANDON_UPGRADE -> bits & ~UPGRADING;
             default -> throw new IllegalArgumentException("not a mode: " + mode);
         };

@@ -144,11 +144,18 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
      * reader (or, once the readers leave, a writer) in. Consumes this guard.
      *
      * @return the guard of the read hold
-     * @throws IllegalStateException if this guard was already closed or consumed
+     * @throws IllegalStateException if this guard was already closed or consumed, or if the lock
+     *                               already counts the most read holds it can (2<sup>27</sup> − 1;
+     *                               this guard then keeps its upgradable hold)
      */
     public ReadGuard<T> downgrade() {
         markConsumed();
-        lock.transition(RwLock.UPGRADABLE_TO_READ);
+        try {
+            lock.transition(RwLock.UPGRADABLE_TO_READ);
+        } catch (IllegalStateException saturated) {
+            reopen(); // the reader count is full: this guard keeps its upgradable hold
+            throw saturated;
+        }
         return new ReadGuard<>(lock);
     }
 }

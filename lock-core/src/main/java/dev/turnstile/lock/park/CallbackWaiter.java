@@ -24,8 +24,18 @@ import java.util.concurrent.Executor;
  * stays granted in that case: the front-end owns it and must release it.
  */
 public abstract non-sealed class CallbackWaiter extends Waiter implements Runnable {
+    private static final int UNDELIVERED = 0;
+    private static final int DELIVERING = 1;
+    private static final int REFUSED = 2;
+
     private final Executor executor;
     private volatile RawLock lock;
+    /**
+     * Claimed once: by {@link #run()} (DELIVERING) or by a refusal (REFUSED). An executor that runs
+     * the task and then throws, or queues it and then throws (a {@code ThreadPoolExecutor} that cannot
+     * start a worker), has not refused it: the first claim decides.
+     */
+    private volatile int delivery;
 
     /**
      * @param mode     the lock-specific mode to acquire
@@ -75,6 +85,9 @@ public abstract non-sealed class CallbackWaiter extends Waiter implements Runnab
     /** Delivery entry point for the executor and the trampoline; not for front-ends to call. */
     @Override
     public final void run() {
+        if (!DELIVERY.compareAndSet(this, UNDELIVERED, DELIVERING)) {
+            return; // the grant was refused and released; a late run does nothing
+        }
         try {
             onGrant();
         } catch (Throwable t) {
@@ -83,11 +96,22 @@ public abstract non-sealed class CallbackWaiter extends Waiter implements Runnab
     }
 
     /**
+     * A grant that could not be delivered: release what it holds. Returns whether
+     * {@link #onGrantFailed} should run; a subclass whose outcome another party already settled (a
+     * cancelled upgrade) returns {@code false}.
+     */
+    protected boolean releaseRefusedGrant(RawLock granted) {
+        granted.release(mode, false);
+        return true;
+    }
+
+    /**
      * Delivers the grant. Never throws: the releaser that calls this still has other waiters of the
      * same batch to tell. An executor that throws anything (not only
-     * {@link java.util.concurrent.RejectedExecutionException}) has refused the grant: the lock is
-     * released and {@link #onGrantFailed} runs here; what that throws goes to the uncaught-exception
-     * handler.
+     * {@link java.util.concurrent.RejectedExecutionException}) before running the task has refused
+     * the grant: the lock is released and {@link #onGrantFailed} runs here; what that throws goes to
+     * the uncaught-exception handler. One that throws after it ran or queued the task has not: the
+     * grant stands and the exception goes to the handler.
      */
     @Override
     void signal(RawLock granted, int finalStatus) {
@@ -99,12 +123,27 @@ public abstract non-sealed class CallbackWaiter extends Waiter implements Runnab
         try {
             executor.execute(this);
         } catch (Throwable refused) {
-            granted.release(mode, false);
+            if (!DELIVERY.compareAndSet(this, UNDELIVERED, REFUSED)) {
+                reportUncaught(refused); // it ran (or runs) all the same: the grant stands
+                return;
+            }
             try {
-                onGrantFailed(refused);
+                if (releaseRefusedGrant(granted)) {
+                    onGrantFailed(refused);
+                }
             } catch (Throwable t) {
                 reportUncaught(t);
             }
+        }
+    }
+
+    private static final java.lang.invoke.VarHandle DELIVERY;
+
+    static {
+        try {
+            DELIVERY = java.lang.invoke.MethodHandles.lookup().findVarHandle(CallbackWaiter.class, "delivery", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 

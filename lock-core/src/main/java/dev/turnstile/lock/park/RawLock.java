@@ -314,6 +314,9 @@ public abstract class RawLock {
         int spins = 1;
         boolean yielded = false;
         for (;;) {
+            if (node.status() != Waiter.WOKEN) {
+                return PARK_AGAIN; // handed the lock (unlockFair): CLAIMED, then GRANTED
+            }
             if (tryAcquire(mode, true)) {
                 leaveQueueHolding(node);
                 return ACQUIRED;
@@ -353,6 +356,9 @@ public abstract class RawLock {
         q.lock();
         try {
             for (;;) {
+                if (node.status() != Waiter.WOKEN) {
+                    return true; // handed the lock meanwhile: wait for the grant's signal
+                }
                 int s = state;
                 if (canAcquire(s & ~CORE_BITS, mode)) {
                     return false;
@@ -519,7 +525,11 @@ public abstract class RawLock {
                 }
                 continue;
             }
-            if (head.status() != Waiter.WAITING) {
+            // A woken head in flight is left to compete, except by a hand-off (unlockFair, a cancel
+            // or a woken holder letting others in): then it is granted like a waiting one, and finds
+            // out from its status (a woken thread checks it between attempts).
+            boolean inFlight = head.status() == Waiter.WOKEN;
+            if (inFlight && handOff != HAND_OFF) {
                 if (STATE.compareAndSet(this, s, published | QUEUED)) {
                     return null; // a woken head is on its way; it arms again if it must wait
                 }
@@ -528,14 +538,15 @@ public abstract class RawLock {
             int occupied = published;
             int count = 0;
             Waiter w = head;
-            while (w != null && w.status() == Waiter.WAITING && canAcquire(occupied, w.mode)) {
+            while (w != null && (w.status() == Waiter.WAITING || w == head && inFlight) && canAcquire(occupied, w.mode)) {
                 occupied = acquired(occupied, w.mode);
                 count++;
                 w = w.next;
             }
             if (count == 0) {
-                if (STATE.compareAndSet(this, s, published | QUEUED | SIGNAL)) {
-                    if ((s & SIGNAL) == 0) {
+                int core = inFlight ? QUEUED : QUEUED | SIGNAL;
+                if (STATE.compareAndSet(this, s, published | core)) {
+                    if ((core & ~s & SIGNAL) != 0) {
                         q.armed(); // the head waits from now (its woken predecessor left)
                     }
                     return null;
