@@ -81,6 +81,10 @@ public final class FirstCallsWorkload {
      */
     public static void main(String[] args) throws Exception {
         int perPath = args.length > 0 ? Integer.parseInt(args[0]) : 16;
+        // This probe's own classes are initialized here, before any virtual thread needs them: a pin
+        // while a virtual thread initializes them would be the probe's, not the library's.
+        new Completing<>(null);
+        warmUpLatches();
         PinningReport report;
         boolean completed;
         try (PinningRecorder recorder = PinningRecorder.start()) {
@@ -107,6 +111,23 @@ public final class FirstCallsWorkload {
         print(CONTROL_PINS, control);
         System.out.flush();
         System.exit(completed ? 0 : 2);
+    }
+
+    /** A first blocking wait on a latch, so the workload's own start gate pins nothing (AQS node classes). */
+    private static void warmUpLatches() throws InterruptedException {
+        CountDownLatch gate = new CountDownLatch(1);
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        while (waiter.getState() != Thread.State.WAITING) {
+            Thread.onSpinWait();
+        }
+        gate.countDown();
+        waiter.join();
     }
 
     private static void print(String label, List<PinnedEvent> events) {
