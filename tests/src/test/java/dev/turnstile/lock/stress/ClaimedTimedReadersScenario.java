@@ -27,7 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A virtual thread holds the write lock. Queued behind it: first an asynchronous reader whose
  * executor takes a contended {@code java.util.concurrent} lock (a {@code ThreadPoolExecutor}'s queue,
- * a logger), then more timed virtual-thread readers ({@code tryRead(100 ms)}) than there are carriers.
+ * a logger), then more timed virtual-thread readers ({@code tryRead(200 ms)}) than there are carriers.
  * The write release admits the whole batch of readers at once (CLAIMED), then, delivering the first
  * grant, blocks on the executor's lock and unmounts. The timed readers' deadlines pass while they
  * are admitted but not yet told. Before the fix each of them spun on {@code Thread.onSpinWait()}
@@ -39,7 +39,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 abstract class ClaimedTimedReadersScenario {
     private static final Duration BOUND = Duration.ofSeconds(30);
-    private static final Duration READ_TIMEOUT = Duration.ofMillis(100);
+    private static final Duration PHASE = Duration.ofSeconds(10);
+    private static final Duration READ_TIMEOUT = Duration.ofMillis(200);
 
     /** The carriers of this execution's scheduler, from the flag its surefire execution sets. */
     static int carriers() {
@@ -77,24 +78,27 @@ abstract class ClaimedTimedReadersScenario {
                 readers.add(Thread.ofVirtual().name("timed-reader-" + i)
                         .start(() -> reads.set(slot, rw.tryRead(READ_TIMEOUT))));
             }
-            await().atMost(BOUND).pollInterval(Duration.ofMillis(1))
+            await().atMost(PHASE).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
                     .until(() -> rw.queueLength() == 1 + timedReaders);
 
             executorQueue.lock();
             try {
                 release.countDown();
-                await("the releaser delivers the first grant and blocks in the executor").atMost(BOUND)
+                await("the releaser delivers the first grant and blocks in the executor").atMost(PHASE)
                         .pollInterval(Duration.ofMillis(1))
                         .until(() -> executorQueue.hasQueuedThread(releaser) && rw.queueLength() == 0);
-                // Every timed reader's deadline passes while it is admitted but not told: it must
-                // have left its timed park, and stay out of it (parked, or before the fix spinning).
-                await("the admitted readers pass their deadline").atMost(BOUND).pollInterval(Duration.ofMillis(5))
+                // The timed readers' deadlines pass while they are admitted but not told. Wait until
+                // as many of them as there are carriers have left their timed park for good: parked
+                // until told (WAITING) since the fix; before it, spinning (RUNNABLE) on every carrier,
+                // while the others could not even be scheduled to notice their deadline.
+                await("the admitted readers pass their deadline").atMost(PHASE).pollInterval(Duration.ofMillis(5))
                         .during(Duration.ofMillis(200))
-                        .until(() -> readers.stream().noneMatch(t -> t.getState() == Thread.State.TIMED_WAITING));
+                        .until(() -> readers.stream().filter(t -> t.getState() != Thread.State.TIMED_WAITING)
+                                .count() >= carriers());
             } finally {
                 executorQueue.unlock();
             }
-            releaser.join(BOUND.toMillis() / 2);
+            releaser.join(PHASE.toMillis());
             if (releaser.isAlive()) {
                 fail("the releaser never got a carrier back to tell the admitted readers (hang); reader states: "
                         + readers.stream().map(t -> t.getName() + "=" + t.getState()).toList());
