@@ -25,7 +25,7 @@ class AsyncAndTimedWaitersParallelism2Test {
     @Test
     void asyncAndTimedWaitersBehindUnmountingReleasersAllFinish() {
         AsyncAndTimedWorkload workload = new AsyncAndTimedWorkload();
-        workload.runAndCheck(200, 2, 20, Duration.ofSeconds(60));
+        workload.runAndCheck(200, 2, 100, Duration.ofSeconds(60));
         assertContended(workload.rwLock());
         assertContended(workload.mutex());
     }

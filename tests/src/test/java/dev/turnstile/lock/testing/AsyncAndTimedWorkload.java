@@ -103,7 +103,7 @@ public final class AsyncAndTimedWorkload {
             case 0 -> {
                 Optional<ReadGuard<long[]>> read;
                 do {
-                    read = rw.tryRead(Duration.ofMillis(1 + step % 3));
+                    read = rw.tryRead(shortTimeout(step));
                 } while (read.isEmpty());
                 try (ReadGuard<long[]> r = read.get()) {
                     r.get();
@@ -121,7 +121,7 @@ public final class AsyncAndTimedWorkload {
             case 3 -> {
                 Optional<WriteGuard<long[]>> write;
                 do {
-                    write = rw.tryWrite(Duration.ofMillis(1 + step % 3));
+                    write = rw.tryWrite(shortTimeout(step));
                 } while (write.isEmpty());
                 try (WriteGuard<long[]> w = write.get()) {
                     w.get()[0]++;
@@ -171,6 +171,7 @@ public final class AsyncAndTimedWorkload {
                 logLock.lock(); // "logging" from the threads themselves keeps the executor's lock contended
                 try {
                     Thread.yield();
+                    Thread.yield();
                 } finally {
                     logLock.unlock();
                 }
@@ -181,6 +182,11 @@ public final class AsyncAndTimedWorkload {
                 }, logging).join();
             }
         }
+    }
+
+    /** From 20 µs to about 1 ms: deadlines that often pass while a waiter is admitted but not yet told. */
+    private static Duration shortTimeout(int step) {
+        return Duration.ofNanos(20_000 + (step % 5) * 250_000L);
     }
 
     private static void awaitQuietly(CountDownLatch latch) {
