@@ -115,7 +115,7 @@ class Issue8RegressionTest {
      * executor whose queue lock is contended, like a {@code ThreadPoolExecutor} or a logger), the
      * spinner can hold the very carrier the releaser needs: a permanent hang at 100% CPU on a one-carrier
      * scheduler (tests module, {@code ClaimedTimedReaders*Test}). Here, on platform threads, the spin
-     * itself is visible: the admitted reader must park (WAITING) past its deadline, not stay RUNNABLE.
+     * itself is visible: past its deadline the admitted reader must park, not stay RUNNABLE.
      */
     @Test
     void aTimedReaderAdmittedButNotYetToldParksPastItsDeadlineInsteadOfSpinning() throws Exception {
@@ -142,8 +142,11 @@ class Issue8RegressionTest {
             releaser = Thread.ofPlatform().name("releaser").start(writer::close);
             // The release admitted both readers and is stuck delivering the first one's grant.
             eventually().until(() -> executorQueue.hasQueuedThread(releaser) && rw.queueLength() == 0);
-            eventually("the claimed reader parks past its deadline rather than spinning")
-                    .until(() -> timedReader.getState() == Thread.State.WAITING);
+            // Past its 200 ms deadline, the admitted reader must wait without burning its CPU: parked (in any
+            // way), never RUNNABLE for 200 ms on end as the spin before the fix kept it.
+            await("the claimed reader waits past its deadline without spinning").atMost(BOUND)
+                    .pollDelay(Duration.ofMillis(300)).pollInterval(Duration.ofMillis(1)).during(Duration.ofMillis(200))
+                    .until(() -> timedReader.getState() != Thread.State.RUNNABLE);
         } finally {
             executorQueue.unlock();
         }

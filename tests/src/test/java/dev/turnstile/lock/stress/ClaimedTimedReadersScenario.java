@@ -80,6 +80,7 @@ abstract class ClaimedTimedReadersScenario {
             }
             await().atMost(PHASE).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
                     .until(() -> rw.queueLength() == 1 + timedReaders);
+            long queued = System.nanoTime(); // every reader's deadline is at most READ_TIMEOUT from here
 
             executorQueue.lock();
             try {
@@ -87,14 +88,13 @@ abstract class ClaimedTimedReadersScenario {
                 await("the releaser delivers the first grant and blocks in the executor").atMost(PHASE)
                         .pollInterval(Duration.ofMillis(1))
                         .until(() -> executorQueue.hasQueuedThread(releaser) && rw.queueLength() == 0);
-                // The timed readers' deadlines pass while they are admitted but not told. Wait until
-                // as many of them as there are carriers have left their timed park for good: parked
-                // until told (WAITING) since the fix; before it, spinning (RUNNABLE) on every carrier,
-                // while the others could not even be scheduled to notice their deadline.
-                await("the admitted readers pass their deadline").atMost(PHASE).pollInterval(Duration.ofMillis(5))
-                        .during(Duration.ofMillis(200))
-                        .until(() -> readers.stream().filter(t -> t.getState() != Thread.State.TIMED_WAITING)
-                                .count() >= carriers());
+                // The timed readers' deadlines pass while they are admitted but not told. Give them
+                // time to notice (they are unparked at their deadline, with free carriers): before the
+                // fix, those that got a carrier then spun on it for good. Waiting on the clock is the
+                // scenario itself here; nothing below depends on how the readers wait.
+                long noticed = READ_TIMEOUT.plusMillis(300).toNanos();
+                await("the admitted readers' deadlines pass").atMost(PHASE).pollInterval(Duration.ofMillis(10))
+                        .until(() -> System.nanoTime() - queued >= noticed);
             } finally {
                 executorQueue.unlock();
             }
