@@ -143,8 +143,10 @@ final class AcquisitionFuzz {
     private final LongAdder downgrades = new LongAdder();
 
     // executors
-    private final ExecutorService pool = Executors.newFixedThreadPool(2, Thread.ofPlatform().daemon().name("fuzz-pool-", 0).factory());
-    private final ExecutorService virtualTasks = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("fuzz-task-", 0).factory());
+    private final ExecutorService pool =
+            Executors.newFixedThreadPool(2, Thread.ofPlatform().daemon().name("fuzz-pool-", 0).factory());
+    private final ExecutorService virtualTasks =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("fuzz-task-", 0).factory());
     private final ReentrantLock executorQueue = new ReentrantLock();
     private final Executor[] executors;
     private final Executor[] deliveringExecutors;
@@ -153,8 +155,10 @@ final class AcquisitionFuzz {
         this.settings = settings;
         Random setup = new Random(settings.seed());
         Fairness[] fairness = Fairness.values();
-        this.mutex = Mutex.builder().name("fuzz-mutex").fairness(fairness[setup.nextInt(fairness.length)]).build(new long[1]);
-        this.rw = RwLock.builder().name("fuzz-rw").fairness(fairness[setup.nextInt(fairness.length)]).build(new long[1]);
+        this.mutex = Mutex.builder().name("fuzz-mutex")
+                .fairness(fairness[setup.nextInt(fairness.length)]).build(new long[1]);
+        this.rw = RwLock.builder().name("fuzz-rw")
+                .fairness(fairness[setup.nextInt(fairness.length)]).build(new long[1]);
         for (Op op : OPS) {
             operations.put(op, new LongAdder());
         }
@@ -444,7 +448,7 @@ final class AcquisitionFuzz {
                 onFuture(f, rnd, "upgradableReadAsync", handover::complete);
                 UpgradableGuard<long[]> u = handover.getNow(null);
                 if (u != null) {
-                    holdUpgradableDelivered(u, rnd, "upgradableReadAsync");
+                    holdUpgradable(u, rnd, "upgradableReadAsync");
                 }
             }
             case RW_CALLBACK -> {
@@ -459,7 +463,7 @@ final class AcquisitionFuzz {
                                 "upgradableReadAsync(cb)", handover::complete);
                         UpgradableGuard<long[]> u = handover.getNow(null);
                         if (u != null) {
-                            holdUpgradableDelivered(u, rnd, "upgradableReadAsync(cb)");
+                            holdUpgradable(u, rnd, "upgradableReadAsync(cb)");
                         }
                     }
                 }
@@ -681,11 +685,8 @@ final class AcquisitionFuzz {
         holdWrite(w, null, via);
     }
 
+    /** An upgradable hold on the worker's thread: upgraded (every way), downgraded, or released. */
     private void holdUpgradable(UpgradableGuard<long[]> u, Random rnd, String via) {
-        holdUpgradableDelivered(u, rnd, via);
-    }
-
-    private void holdUpgradableDelivered(UpgradableGuard<long[]> u, Random rnd, String via) {
         enterUpgradable(via);
         holdUpgradableEntered(u, rnd, via);
     }
