@@ -12,12 +12,14 @@ import dev.turnstile.lock.RwLock;
 import dev.turnstile.lock.UpgradableGuard;
 import dev.turnstile.lock.WriteGuard;
 import dev.turnstile.lock.loom.FailOnPinning;
+import dev.turnstile.lock.testing.AsyncAndTimedWorkload;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,6 +32,31 @@ class RwLockCondvarPinningTest {
     private static final Duration BOUND = Duration.ofMinutes(1);
     private static final int VIRTUAL_THREADS = 1_000;
     private static final int ROUNDS = 20;
+
+    /**
+     * Runs the asynchronous and timed paths once outside any recording: the first use of a class in a
+     * JVM may pin a virtual thread that waits for another's class initialization, a one-off cost that
+     * {@code FirstCallsInAFreshJvmNeverPinTest} checks on its own, in a fresh JVM.
+     */
+    @BeforeAll
+    static void initializeTheAsyncPathsOutsideTheRecording() {
+        new AsyncAndTimedWorkload().runAndCheck(20, 1, 10, BOUND);
+    }
+
+    /**
+     * The scenarios of issue #8.2 and #8.10 under JFR: asynchronous acquisitions of every kind (futures
+     * and timed ones on an executor whose lock is contended), upgrades, timed condvar waits, and timed
+     * readers and writers admitted behind releasing virtual threads that unmount while delivering a
+     * batch. Waiting for an admission parks; nothing in the library pins a carrier.
+     */
+    @Test
+    @FailOnPinning("dev.turnstile")
+    void asyncAndTimedWaitersBehindUnmountingReleasersNeverPinACarrier() {
+        AsyncAndTimedWorkload workload = new AsyncAndTimedWorkload();
+        workload.runAndCheck(VIRTUAL_THREADS / 5, 2, ROUNDS, BOUND);
+        assertContended(workload.rwLock());
+        assertContended(workload.mutex());
+    }
 
     @Test
     @FailOnPinning("dev.turnstile")
