@@ -38,7 +38,7 @@ public final class HtmlReport {
                 <html lang="en"><head><meta charset="utf-8"><title>lockbench</title>
                 <style>body{font-family:sans-serif;margin:2em;max-width:1500px}table{border-collapse:collapse;font-size:12px}
                 td,th{border:1px solid #ccc;padding:2px 6px;text-align:right;vertical-align:top}
-                td:first-child,th:first-child{text-align:left}table.meta td{text-align:left}
+                td:first-child,th:first-child{text-align:left}table.summary td{white-space:nowrap}tr.block th{background:#eee;text-align:left}table.meta td{text-align:left}
                 tr.turnstile{background:#fff3e0}tr.baseline{background:#e8f0fe}svg{display:block;margin:1em 0;max-width:100%;height:auto}
                 p.note{max-width:75em}</style></head><body>
                 <h1>lockbench</h1>
@@ -97,13 +97,23 @@ public final class HtmlReport {
     private static void summaryTable(Report report, StringBuilder html) {
         boolean reps = report.reps() > 1;
         String range = reps ? " [min–max over reps]" : " [slowest–fastest round]";
-        html.append("<table><tr><th>contender</th><th>scenario</th><th>ops/ms median").append(range)
-                .append("</th><th>÷ ").append(esc(report.baselineLabel())).append(reps ? " median [min–max]" : "")
-                .append("</th><th>waited</th><th colspan=\"4\">wait ").append(esc(Report.WAIT_POPULATION))
-                .append(": p50 / p99 / p99.9 / max</th><th>Jain</th><th>parks</th><th>parks per 1M acq.</th>")
-                .append("<th>capped rounds</th><th>warm-up rounds").append(reps ? " (median)" : "")
-                .append("</th><th>warm-up capped</th><th>sum</th></tr>\n");
-        for (Summary s : report.summaries()) {
+        html.append("<table class=\"summary\"><tr><th rowspan=\"2\">contender</th><th rowspan=\"2\">scenario</th>")
+                .append("<th rowspan=\"2\">ops/ms median<br>").append(range).append("</th><th rowspan=\"2\">÷ ")
+                .append(esc(report.baselineLabel())).append(reps ? "<br>median [min–max]" : "")
+                .append("</th><th rowspan=\"2\">waited</th><th colspan=\"4\">wait ").append(esc(Report.WAIT_POPULATION))
+                .append("</th><th rowspan=\"2\">Jain</th><th rowspan=\"2\">parks</th><th rowspan=\"2\">parks per<br>1M acq.</th>")
+                .append("<th rowspan=\"2\">capped<br>rounds</th><th rowspan=\"2\">warm-up<br>rounds").append(reps ? " (median)" : "")
+                .append("</th><th rowspan=\"2\">warm-up<br>capped</th><th rowspan=\"2\">sum</th></tr>\n")
+                .append("<tr><th>p50</th><th>p99</th><th>p99.9</th><th>max</th></tr>\n");
+        List<String> scenarios = new ArrayList<>(new LinkedHashSet<>(report.summaries().stream().map(Summary::scenario).toList()));
+        List<Summary> byScenario = report.summaries().stream()
+                .sorted(java.util.Comparator.comparingInt(s -> scenarios.indexOf(s.scenario()))).toList();
+        String previous = "";
+        for (Summary s : byScenario) {
+            if (!s.scenario().equals(previous)) {
+                html.append("<tr class=\"block\"><th colspan=\"16\">").append(esc(s.scenario())).append("</th></tr>\n");
+                previous = s.scenario();
+            }
             double low = reps ? s.opsPerMsMin() : s.slowestRound();
             double high = reps ? s.opsPerMsMax() : s.fastestRound();
             String cls = s.contender().equals(report.baselineId()) ? " class=\"baseline\""

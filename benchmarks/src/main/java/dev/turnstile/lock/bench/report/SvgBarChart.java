@@ -17,7 +17,7 @@ public final class SvgBarChart {
     private static final int GROUP_GAP = 18;
     private static final int MIN_GROUP_WIDTH = 112;
     private static final int LEFT = 78;
-    private static final int TOP = 110;
+    private static final int TOP = 84;
     private static final int PLOT_HEIGHT = 260;
     private static final int MIN_WIDTH = 640;
     private static final double CHAR_WIDTH = 6.4;
@@ -63,10 +63,11 @@ public final class SvgBarChart {
                 }
             }
         }
-        double step = niceStep(top > 0 ? top * 1.15 : 1);
-        double axisMax = Math.max(step, Math.ceil(top * 1.15 / step) * step);
+        double step = niceStep(top > 0 ? top * 1.2 : 1);
+        double axisMax = Math.max(step, Math.ceil(top * 1.2 / step) * step);
         int bar = series.size() <= 3 ? 24 : series.size() <= 6 ? 16 : 13;
-        int groupWidth = Math.max(series.size() * bar + GROUP_GAP, MIN_GROUP_WIDTH);
+        int groupWidth = Math.max(series.size() * bar + GROUP_GAP,
+                Math.max(MIN_GROUP_WIDTH, (MIN_WIDTH - LEFT - 20) / Math.max(1, groups.size())));
         int plotWidth = groups.size() * groupWidth;
         int width = Math.max(LEFT + plotWidth + 20, MIN_WIDTH);
         List<String> legend = new java.util.ArrayList<>(series);

@@ -134,6 +134,12 @@ public final class ScenarioRunner {
         }
     }
 
+    /** The median of sorted values (the mean of the middle two for an even count). */
+    static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
     static Result summarise(Contender contender, Scenario s, List<RoundResult> rounds, boolean timed, String lockStats,
                             WarmUpOutcome warm, long parks) {
         double[] throughput = rounds.stream().mapToDouble(RoundResult::opsPerMs).sorted().toArray();
@@ -161,7 +167,7 @@ public final class ScenarioRunner {
         return new Result(contender.name(), contender.label(), contender.turnstile(), 1, s.workload(),
                 s.workers().label(), s.locks(), s.readPercent(), s.workerCount(), s.opsPerWorker(), rounds.size(),
                 rounds.stream().mapToLong(RoundResult::ops).sum(),
-                throughput[0], throughput[throughput.length / 2], throughput[throughput.length - 1],
+                throughput[0], median(throughput), throughput[throughput.length - 1],
                 timed ? waited : -1,
                 waits.getValueAtPercentile(50), waits.getValueAtPercentile(99), waits.getValueAtPercentile(99.9),
                 waits.getMaxValue(), fairMin, fairMax, worstJain, capped,
