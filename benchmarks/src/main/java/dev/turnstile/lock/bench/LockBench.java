@@ -44,6 +44,13 @@ public final class LockBench {
     private LockBench() {
     }
 
+    /**
+     * Runs lockbench and exits with its status (0, {@value #RUN_FAILED}, {@value #SUM_MISMATCH}, or 64 for
+     * a bad command line).
+     *
+     * @param args the flags of {@link BenchOptions#HELP}
+     * @throws Exception if the reports cannot be written
+     */
     public static void main(String[] args) throws Exception {
         System.exit(run(args));
     }
@@ -61,9 +68,9 @@ public final class LockBench {
             return 0;
         }
         if (options.list) {
-            Contenders.ALL.forEach(c -> System.out.printf("%-22s %-46s %s%n", c.name(), c.label(), c.role()));
+            Contenders.ALL.forEach(c -> System.out.printf("%-22s %-50s %s%n", c.name(), c.label(), c.role()));
             Contenders.FRONTIER.stream().filter(c -> !Contenders.ALL.contains(c)).forEach(c -> System.out.printf(
-                    "%-22s %-46s %s (in --frontier)%n", c.name(), c.label(), c.role()));
+                    "%-22s %-50s %s (in --frontier)%n", c.name(), c.label(), c.role()));
             return 0;
         }
         if (options.footprint) {
@@ -314,6 +321,9 @@ public final class LockBench {
     static void runContender(Contender c, BenchOptions o, List<Result> sink) throws InterruptedException {
         ScenarioRunner runner = new ScenarioRunner(TimeUnit.SECONDS.toNanos(o.roundTimeoutSeconds), o.asyncPool, o.seed,
                 o.warmUpRule(), o.jfr);
+        if (o.jfr) {
+            ParkCounter.prime();
+        }
         for (Scenario s : scenarios(c, o)) {
             Result r = runner.run(c, s);
             System.err.printf(Locale.ROOT, "  %-10s %-8s %12.0f ops/ms  p99.9 (all acq.) %8s  parks %6s  warm-up %d rounds%s%s%n",

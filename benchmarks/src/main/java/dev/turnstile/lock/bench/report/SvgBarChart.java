@@ -225,7 +225,7 @@ public final class SvgBarChart {
         if (Math.abs(v) >= 100) {
             return String.format(Locale.ROOT, "%,.0f", v);
         }
-        return String.format(Locale.ROOT, "%.3g", v);
+        return new java.math.BigDecimal(String.format(Locale.ROOT, "%.3g", v)).stripTrailingZeros().toPlainString();
     }
 
     static String color(int series) {

@@ -46,6 +46,19 @@ public final class ParkCounter implements AutoCloseable {
     }
 
     /**
+     * Starts and stops one empty recording, so that JFR's one-time start-up in this JVM (its threads,
+     * its classes and their compilation) happens before any warm-up rather than in the first
+     * scenario's measured rounds. Failures are ignored: {@link #start()} reports them.
+     */
+    public static void prime() {
+        try (ParkCounter c = start()) {
+            c.stopAndCount();
+        } catch (IOException | RuntimeException | Error e) {
+            // counted as "parks not counted" when the real recording fails the same way
+        }
+    }
+
+    /**
      * Stops the recording and counts its park events outside the benchmark's latches.
      *
      * @return the number of parks
