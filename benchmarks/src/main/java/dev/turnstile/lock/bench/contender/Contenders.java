@@ -3,8 +3,11 @@ package dev.turnstile.lock.bench.contender;
 import dev.turnstile.lock.Fairness;
 import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.RwLock;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.IntFunction;
+import java.util.stream.Stream;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.concurrent.locks.StampedLock;
@@ -13,9 +16,9 @@ import java.util.concurrent.locks.StampedLock;
  * The lockbench line-up. Adding a contender is one entry here (plus, for a lock with a new shape, one
  * {@link LockTable} or {@link AsyncLockTable} class).
  *
- * <p>Extension point for the Turnstile type still being built: {@code Mutex.lockAsync()}, an
- * {@link Contender.Role#ASYNC} entry whose {@link AsyncLockTable} returns
- * {@code mutex.lockAsync().thenApply(guard -> guard::close)}.
+ * <p>{@link #FRONTIER} is the line-up of {@code --frontier}: the Turnstile {@code Mutex} from FIFO
+ * through EVENTUAL at several hand-off intervals to BARGING, beside fair and nonfair
+ * {@code ReentrantLock}. The hand-off-interval entries exist only there (and by id).
  */
 public final class Contenders {
     private Contenders() {
@@ -54,11 +57,37 @@ public final class Contenders {
             async("ibm-fair-async", "IBM async-util FairAsyncLock", false, FairAsyncLockTable::new),
             async("vertx-local", "Vert.x local lock", false, VertxLocalLockTable::new));
 
-    /** The contender called {@code name}. */
+    /** The hand-off intervals of the EVENTUAL points of the frontier, in milliseconds. */
+    public static final List<Double> FRONTIER_HAND_OFF_MS = List.of(0.1, 0.5, 1.0, 5.0);
+
+    /**
+     * The fairness/throughput frontier, from the fairest to the least fair Turnstile configuration,
+     * then the two {@code ReentrantLock}s.
+     */
+    public static final List<Contender> FRONTIER = Stream.of(
+            Stream.of(named(ALL, "mutex-fifo")),
+            FRONTIER_HAND_OFF_MS.stream().map(Contenders::handOffEvery),
+            Stream.of(named(ALL, "mutex-barging"), named(ALL, "reentrant-fair"), named(ALL, "reentrant")))
+            .flatMap(c -> c).toList();
+
+    /** The contender called {@code name}, from {@link #ALL} or {@link #FRONTIER}. */
     public static Contender named(String name) {
-        return ALL.stream().filter(c -> c.name().equals(name)).findFirst()
+        List<Contender> known = Stream.concat(ALL.stream(), FRONTIER.stream()).distinct().toList();
+        return named(known, name);
+    }
+
+    private static Contender named(List<Contender> known, String name) {
+        return known.stream().filter(c -> c.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no contender named '" + name + "'; known: "
-                        + ALL.stream().map(Contender::name).toList()));
+                        + known.stream().map(Contender::name).toList()));
+    }
+
+    /** An EVENTUAL mutex whose fairness timer fires every {@code ms} milliseconds on average. */
+    private static Contender handOffEvery(double ms) {
+        String text = ms == Math.rint(ms) ? String.format(Locale.ROOT, "%.0f", ms) : String.format(Locale.ROOT, "%s", ms);
+        Duration interval = Duration.ofNanos(Math.round(ms * 1_000_000));
+        return exclusive("mutex-handoff-" + text + "ms", "Turnstile Mutex (EVENTUAL, hand-off every " + text + " ms)", true,
+                n -> new MutexGuardTable(n, i -> Mutex.builder().handOffEvery(interval).build(null)));
     }
 
     /**

@@ -9,52 +9,79 @@ import java.util.Map;
 
 /**
  * The readable table lockbench prints: one block per workload and worker kind, one row per contender
- * (Turnstile's marked with *). "waited" is the share of acquisitions that found their lock held; a
- * row marked "capped" had rounds stopped at the time cap, its throughput is what it did until then.
+ * (Turnstile's marked with *). Each block's header says what every column is taken over: wait
+ * percentiles over all acquisitions (0 for one that did not wait), "waited" the share that found the
+ * lock held, throughput the median round with its spread over repetitions (or over rounds when
+ * there is one repetition), the ratio against the named baseline in the same repetition, and JFR
+ * park counts over the measured rounds.
  */
 public final class TerminalTable {
-    private static final String HEADER = String.format(Locale.ROOT, "  %-32s %21s %7s %8s %8s %8s %8s %13s %6s %4s",
-            "contender", "ops/ms med (min-max)", "waited", "p50", "p99", "p99.9", "max", "fair min/max", "Jain", "sum");
+    private static final String HEADER = String.format(Locale.ROOT,
+            "  %-36s %26s %22s %6s %8s %8s %8s %8s %6s %8s %8s %4s",
+            "contender", "ops/ms median [min-max]", "vs baseline [min-max]", "waited", "p50", "p99", "p99.9", "max",
+            "Jain", "parks", "/1M acq", "sum");
 
     private TerminalTable() {
     }
 
-    public static void print(List<Result> results, PrintStream out) {
-        for (Map.Entry<String, List<Result>> block : byWorkload(results).entrySet()) {
-            Result first = block.getValue().get(0);
-            out.printf(Locale.ROOT, "%n%s: %d %s workers, %d locks%s, %d ops per worker, %d rounds%n", block.getKey(),
-                    first.workerCount(), first.workers(), first.locks(),
+    /** Prints every block of {@code report} to {@code out}. */
+    public static void print(Report report, PrintStream out) {
+        int reps = report.reps();
+        for (Map.Entry<String, List<Summary>> block : byScenario(report.summaries()).entrySet()) {
+            Summary first = block.getValue().get(0);
+            out.printf(Locale.ROOT, "%n%s: %d %s workers, %d locks%s, %d ops per worker, %d measured rounds, %d rep%s%n",
+                    block.getKey(), first.workerCount(), first.workers(), first.locks(),
                     first.readPercent() > 0 ? ", " + first.readPercent() + "% reads" : "", first.opsPerWorker(),
-                    first.rounds());
+                    first.rounds(), reps, reps == 1 ? "" : "s");
+            out.printf(Locale.ROOT, "  waits %s; ops/ms: median round, [%s]; vs baseline: ÷ %s in the same rep%s;"
+                            + " parks: JFR jdk.ThreadPark over the measured rounds%n",
+                    Report.WAIT_POPULATION, reps > 1 ? "min-max over reps" : "slowest-fastest round",
+                    report.baselineLabel(), reps > 1 ? " (median [min-max])" : "");
             out.println(HEADER);
-            for (Result r : block.getValue()) {
-                out.println(row(r));
+            for (Summary s : block.getValue()) {
+                out.println(row(s, reps));
             }
         }
     }
 
-    /** Results grouped by "workload / workers", in the order they were run. */
-    static Map<String, List<Result>> byWorkload(List<Result> results) {
-        Map<String, List<Result>> blocks = new LinkedHashMap<>();
-        for (Result r : results) {
-            blocks.computeIfAbsent(r.workload() + " / " + r.workers(), k -> new ArrayList<>()).add(r);
+    /** Summaries grouped by "workload / workers", in the order they were run. */
+    static Map<String, List<Summary>> byScenario(List<Summary> summaries) {
+        Map<String, List<Summary>> blocks = new LinkedHashMap<>();
+        for (Summary s : summaries) {
+            blocks.computeIfAbsent(s.workload() + " / " + s.workers(), k -> new ArrayList<>()).add(s);
         }
         return blocks;
     }
 
-    private static String row(Result r) {
-        String waited = r.waitsMeasured()
-                ? String.format(Locale.ROOT, "%.1f%%", 100.0 * r.waitsTimed() / Math.max(1, r.opsDone())) : "n/a";
-        return String.format(Locale.ROOT, "%s %-32s %8.0f (%.0f-%.0f) %7s %8s %8s %8s %8s %13s %6.3f %4s%s",
-                r.turnstile() ? "*" : " ", r.label(), r.opsPerMsMedian(), r.opsPerMsMin(), r.opsPerMsMax(), waited,
-                wait(r, r.waitP50()), wait(r, r.waitP99()), wait(r, r.waitP999()), wait(r, r.waitMax()),
-                r.fairMin() + "/" + r.fairMax(), r.jain(), r.sumOk() ? "ok" : "FAIL",
-                r.cappedRounds() > 0 ? "  (" + r.cappedRounds() + " capped)" : "")
-                + (r.lockStats().isEmpty() ? "" : "  [" + r.lockStats() + "]");
+    private static String row(Summary s, int reps) {
+        double low = reps > 1 ? s.opsPerMsMin() : s.slowestRound();
+        double high = reps > 1 ? s.opsPerMsMax() : s.fastestRound();
+        String throughput = String.format(Locale.ROOT, "%.0f [%.0f-%.0f]", s.opsPerMs(), low, high);
+        String ratio = !s.hasRatio() ? "n/a" : reps > 1
+                ? String.format(Locale.ROOT, "%.2fx [%.2f-%.2f]", s.ratio(), s.ratioMin(), s.ratioMax())
+                : Summary.formatRatio(s.ratio());
+        String waited = s.waitsMeasured() ? String.format(Locale.ROOT, "%.1f%%", 100 * s.waitedShare()) : "n/a";
+        List<String> flags = new ArrayList<>();
+        if (s.cappedRounds() > 0) {
+            flags.add(s.cappedRounds() + " rounds capped");
+        }
+        if (s.warmupCapped() > 0) {
+            flags.add("warm-up capped in " + s.warmupCapped() + " of " + s.reps() + " reps");
+        }
+        return String.format(Locale.ROOT, "%s %-36s %26s %22s %6s %8s %8s %8s %8s %6.3f %8s %8s %4s%s%s",
+                s.turnstile() ? "*" : " ", s.label(), throughput, ratio, waited, wait(s, s.waitP50()),
+                wait(s, s.waitP99()), wait(s, s.waitP999()), wait(s, s.waitMax()), s.jain(), count(s.parks()),
+                count(s.parksPerMillion()), s.sumOk() ? "ok" : "FAIL",
+                flags.isEmpty() ? "" : "  (" + String.join(", ", flags) + ")",
+                s.lockStats().isEmpty() ? "" : "  [" + s.lockStats() + "]");
     }
 
-    private static String wait(Result r, long nanos) {
-        return !r.waitsMeasured() ? "n/a" : r.waitsTimed() == 0 ? "-" : nanos(nanos);
+    private static String wait(Summary s, double nanos) {
+        return s.waitsMeasured() ? nanos(Math.round(nanos)) : "n/a";
+    }
+
+    private static String count(double c) {
+        return Double.isNaN(c) ? "n/a" : String.format(Locale.ROOT, "%.0f", c);
     }
 
     /** A duration in the unit that keeps it short: ns, µs, ms or s. */

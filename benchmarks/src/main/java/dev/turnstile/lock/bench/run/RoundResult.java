@@ -8,13 +8,15 @@ import org.HdrHistogram.Histogram;
  * @param elapsedNanos   from the start signal until the last worker finished
  * @param ops            operations done
  * @param progressAtFirstFinish operations per worker when the first worker finished (fairness)
- * @param waits          wait time of every acquisition that found its lock held, in nanoseconds
+ * @param waits          wait time of every acquisition of the round, in nanoseconds: those that found
+ *                       their lock held were timed, every other one is recorded as a wait of 0
+ * @param waited         acquisitions that found their lock held (the non-zero part of {@code waits})
  * @param expectedSum    increments the workers made
  * @param actualSum      sum of the counters afterwards; differs from {@code expectedSum} only if the
  *                       lock failed to exclude
  * @param capped         whether the round was stopped at its time cap before every operation was done
  */
-public record RoundResult(long elapsedNanos, long ops, long[] progressAtFirstFinish, Histogram waits,
+public record RoundResult(long elapsedNanos, long ops, long[] progressAtFirstFinish, Histogram waits, long waited,
                           long expectedSum, long actualSum, boolean capped) {
 
     /** Condenses a finished round: each worker's tally and progress, and the counters' sum. */
@@ -22,12 +24,36 @@ public record RoundResult(long elapsedNanos, long ops, long[] progressAtFirstFin
         Histogram waits = new Histogram(3);
         long writes = 0;
         long ops = 0;
+        long waited = 0;
         for (int i = 0; i < tallies.length; i++) {
-            waits.add(tallies[i].waits);
+            long done = finishLine.progress(i);
+            waited += addAllAcquisitions(waits, tallies[i].waits, done);
             writes += tallies[i].writes;
-            ops += finishLine.progress(i);
+            ops += done;
         }
-        return new RoundResult(elapsedNanos, ops, finishLine.snapshot(), waits, writes, actualSum, finishLine.stopped());
+        return new RoundResult(elapsedNanos, ops, finishLine.snapshot(), waits, waited, writes, actualSum,
+                finishLine.stopped());
+    }
+
+    /**
+     * Adds one worker's acquisitions to {@code all}: the timed waits as they are, and every other
+     * acquisition it completed as a wait of 0. The workers time only the acquisitions that found their
+     * lock held (so that the fast path reads no clock); the zeros are filled in here, after the round,
+     * so that percentiles compare every contender over the same population, all acquisitions.
+     *
+     * @param all       the round's histogram
+     * @param timed     the worker's timed waits
+     * @param completed acquisitions the worker completed (each one timed at most once)
+     * @return the number of timed waits
+     */
+    static long addAllAcquisitions(Histogram all, Histogram timed, long completed) {
+        long waited = timed.getTotalCount();
+        all.add(timed);
+        long fastPath = completed - waited;
+        if (fastPath > 0) {
+            all.recordValueWithCount(0, fastPath);
+        }
+        return waited;
     }
 
     /** Throughput in operations per millisecond. */
