@@ -73,7 +73,8 @@ class BlockingCallsTest {
     @Test
     @Disabled("lock-core defect: RawLock.acquireBlocking spins (Thread.onSpinWait, which BlockHound reports as a "
             + "blocking call) before BlockingCheck.beforePark refuses the call, so a strict refusal on a Reactor "
-            + "non-blocking thread is still reported by BlockHound; the check should run before the spin phase")
+            + "non-blocking thread is still reported by BlockHound (intermittently: only while onSpinWait is not yet "
+            + "JIT-compiled to its intrinsic); the check should run before the spin phase")
     void strictRefusesBeforeSpinningOnANonBlockingThread() {
         BlockingCalls.setPolicy(BlockingCalls.Policy.STRICT);
         MutexGuard<String> held = mutex.lock();
