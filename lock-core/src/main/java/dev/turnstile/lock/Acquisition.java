@@ -40,6 +40,16 @@ abstract class Acquisition<G> extends CallbackWaiter implements PendingLock {
     abstract void share(G guard);
 
     /**
+     * {@link PendingLock#cancel()}: {@code true} if no callback will run. By default, withdraws the
+     * node if it is still queued; subclasses whose cancellation must undo more (an upgrade, a condvar
+     * wait) override it.
+     */
+    @Override
+    public boolean cancel() {
+        return withdraw();
+    }
+
+    /**
      * For a future whose caller completes it (cancel, complete, timeout): withdraw this node if it is
      * still queued, and say whether the caller's completion may proceed. By default it always may: a
      * grant that already won is released when it arrives and finds the future complete.

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * A condition variable for a {@link Mutex}: a thread holding the mutex waits, with the mutex
@@ -64,6 +65,10 @@ import java.util.concurrent.CompletableFuture;
  * @see Mutex#asLock() for a {@link java.util.concurrent.locks.Condition} view backed by a condvar
  */
 public final class Condvar extends RawCondvar {
+    static {
+        EagerInit.run(); // no virtual thread waits for a class initializer on its first contention
+    }
+
     /** A condvar with no waiters, usable with any one {@link Mutex} at a time. */
     public Condvar() {
     }
@@ -208,8 +213,8 @@ public final class Condvar extends RawCondvar {
      * As {@link #awaitAsync(MutexGuard)}, but the wait for a notification ends after {@code timeout}:
      * the waiter then leaves this condvar and queues for the mutex, and the future completes with the
      * mutex held again either way; {@link Wakeup#notified()} tells which. The timeout bounds the wait
-     * for a notification, not the re-acquisition (as for {@link #await(MutexGuard, Duration)}), and
-     * is scheduled on the JDK's shared {@code CompletableFuture} delay scheduler.
+     * for a notification, not the re-acquisition (as for {@link #await(MutexGuard, Duration)}); it is
+     * cancelled as soon as the wait ends otherwise.
      *
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code timeout} is negative
@@ -223,8 +228,49 @@ public final class Condvar extends RawCondvar {
         CondvarAwait<?, ?> node = (CondvarAwait<?, ?>) view.acquisition;
         start(guard, node);
         view.submitted();
-        node.arm(view, nanos);
+        node.arm(nanos);
         return view;
+    }
+
+    /**
+     * Waits for a notification without a future: the callback level of {@link #awaitAsync(MutexGuard)}
+     * (see {@link LockCallback}). The guard is closed by this call; {@code callback} receives a new
+     * guard once this condvar was notified and the mutex is held again. {@link PendingLock#cancel()}
+     * gives up the wait and the mutex: it returns {@code true} if no callback will run (a notification
+     * the waiter had received is then passed on to the next waiter).
+     *
+     * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @throws NullPointerException  if {@code guard} or {@code callback} is null
+     * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
+     */
+    public <T> PendingLock awaitAsync(MutexGuard<T> guard, LockCallback<? super MutexGuard<T>> callback,
+                                      Executor executor) {
+        Objects.requireNonNull(callback, "callback");
+        heldMutex(guard);
+        CondvarAwait<T, MutexGuard<T>> node = new CondvarAwait.Plain<>(this, executor, callback);
+        start(guard, node);
+        return node;
+    }
+
+    /**
+     * The callback level of {@link #awaitAsync(MutexGuard, Duration)}: {@code callback} receives a
+     * {@link Wakeup} (the new guard, and whether a notification ended the wait) once the mutex is held
+     * again. Cancellation as for {@link #awaitAsync(MutexGuard, LockCallback, Executor)}.
+     *
+     * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @throws NullPointerException     if {@code guard}, {@code timeout} or {@code callback} is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws IllegalStateException    if the guard is closed, or threads wait here with another mutex
+     */
+    public <T> PendingLock awaitAsync(MutexGuard<T> guard, Duration timeout,
+                                      LockCallback<? super Wakeup<T>> callback, Executor executor) {
+        long nanos = Timeouts.waitNanos(timeout);
+        Objects.requireNonNull(callback, "callback");
+        heldMutex(guard);
+        CondvarAwait<T, Wakeup<T>> node = new CondvarAwait.Timed<>(this, executor, callback);
+        start(guard, node);
+        node.arm(nanos);
+        return node;
     }
 
     /** Queues the node here, then releases the mutex by closing the guard (which is thereby spent). */
@@ -239,6 +285,10 @@ public final class Condvar extends RawCondvar {
 
     void reacquire(CondvarAwait<?, ?> node) {
         reacquireAsync(node);
+    }
+
+    boolean tookNotification(CondvarAwait<?, ?> node) {
+        return wasNotified(node);
     }
 
     @Override

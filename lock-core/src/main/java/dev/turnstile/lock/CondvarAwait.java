@@ -1,8 +1,7 @@
 package dev.turnstile.lock;
 
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
 
 /**
  * The node of one {@link Condvar#awaitAsync}: queued on the condvar until notified, then on the
@@ -10,19 +9,24 @@ import java.util.concurrent.TimeUnit;
  * (untimed) or a {@link Condvar.Wakeup} that also says whether a notification ended the wait.
  *
  * <h2>Giving up</h2>
- * A caller that cancels (or otherwise completes) the future no longer wants the mutex back: the node
- * is withdrawn from the condvar, or, if a notification took it first, from the mutex's queue; a grant
- * already on its way is released when it arrives. A timeout is different: the node stops waiting for
- * a notification but is submitted to the mutex again, so the future still completes with the mutex
- * held.
+ * A caller that cancels (the future, or the {@link PendingLock}) no longer wants the mutex back: the
+ * node is withdrawn from the condvar, or, if a notification took it first, from the mutex's queue;
+ * a future's grant already on its way is released when it arrives. A notification that such a
+ * cancelled waiter had already received is passed on to the next waiter ({@code notifyOne}), as
+ * {@code Object.wait} must when an interrupt races a notify (JLS 17.2.4): nothing is lost. A timeout
+ * is different: the node stops waiting for a notification but is submitted to the mutex again, so
+ * the outcome still comes with the mutex held. The timeout is cancelled once the node is granted or
+ * withdrawn ({@link Deadlines}).
  *
  * @param <T> the type of the mutex's value
- * @param <G> the future's value
+ * @param <G> the outcome: the new guard, or a {@link Condvar.Wakeup}
  */
 abstract class CondvarAwait<T, G> extends Acquisition<G> {
     private final Condvar condvar;
     /** Set before a timed-out node is resubmitted, so its grant reports the timeout. */
     private volatile boolean timedOut;
+    /** The timeout of a timed await, cancelled once the outcome is settled. */
+    private volatile ScheduledFuture<?> deadline;
 
     CondvarAwait(Condvar condvar, Executor executor, LockCallback<? super G> callback) {
         super(Mutex.EXCLUSIVE, executor, callback);
@@ -40,6 +44,12 @@ abstract class CondvarAwait<T, G> extends Acquisition<G> {
     }
 
     @Override
+    final void grantReceived() {
+        stopDeadline();
+        super.grantReceived();
+    }
+
+    @Override
     final void share(G outcome) {
         guardOf(outcome).share();
     }
@@ -50,12 +60,35 @@ abstract class CondvarAwait<T, G> extends Acquisition<G> {
         closeIfHeld(guard, guard.isHeld());
     }
 
+    /** The callback level: {@code true} if withdrawn before the grant (no callback will run). */
+    @Override
+    public final boolean cancel() {
+        if (condvar.stopWaiting(this)) {
+            stopDeadline();
+            return true;
+        }
+        if (withdraw()) {
+            stopDeadline();
+            passOnNotification();
+            return true;
+        }
+        return false;
+    }
+
+    /** The future level: withdraw, or let the grant be released on arrival; the future may complete. */
     @Override
     final boolean withdrawForCaller() {
-        if (!condvar.stopWaiting(this)) {
-            cancel(); // notified first: withdraw from the mutex's queue, or release the grant on arrival
+        if (!cancel()) {
+            passOnNotification(); // the grant won, and the future's caller will release it unused
         }
         return true;
+    }
+
+    /** A notification this node received but will not use goes to the next waiter, if any. */
+    private void passOnNotification() {
+        if (condvar.tookNotification(this)) {
+            condvar.notifyOne();
+        }
     }
 
     /** The deadline passed: stop waiting for a notification, and take the mutex back regardless. */
@@ -66,17 +99,23 @@ abstract class CondvarAwait<T, G> extends Acquisition<G> {
         }
     }
 
-    /** Starts the deadline of a timed await on the JDK's shared delay scheduler (no thread of ours). */
-    final void arm(CompletableFuture<?> view, long nanos) {
+    /** Starts the deadline of a timed await on the shared timer; a zero wait times out at once. */
+    final void arm(long nanos) {
         if (nanos == 0) {
             timeOut();
             return;
         }
-        CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS, Runnable::run).execute(() -> {
-            if (!view.isDone()) {
-                timeOut();
-            }
-        });
+        deadline = Deadlines.schedule(this::timeOut, nanos);
+        if (isGranted() || isCancelled()) {
+            stopDeadline(); // settled while arming
+        }
+    }
+
+    private void stopDeadline() {
+        ScheduledFuture<?> d = deadline;
+        if (d != null) {
+            d.cancel(false);
+        }
     }
 
     /** {@code awaitAsync(guard)}: the outcome is the new guard. */

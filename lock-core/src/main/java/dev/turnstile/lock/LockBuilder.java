@@ -41,6 +41,7 @@ public abstract class LockBuilder<B extends LockBuilder<B>> {
     /**
      * The mean interval of the {@link Fairness#EVENTUAL} fairness timer (0.5 ms by default): the
      * shorter, the more often a contended release hands off, trading throughput for tail latency.
+     * Intervals beyond about 36 years are treated as that long (in effect, never).
      *
      * @throws IllegalArgumentException if not positive
      */
@@ -74,6 +75,6 @@ public abstract class LockBuilder<B extends LockBuilder<B>> {
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(what + " must be positive: " + d);
         }
-        return Timeouts.saturatedNanos(d);
+        return Math.min(Timeouts.saturatedNanos(d), LockConfig.MAX_INTERVAL_NANOS);
     }
 }

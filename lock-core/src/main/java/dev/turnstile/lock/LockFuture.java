@@ -1,10 +1,8 @@
 package dev.turnstile.lock;
 
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
 
 /**
  * The future that {@code lockAsync} returns: a view over one {@link Acquisition}, completed with the
@@ -81,14 +79,11 @@ class LockFuture<G> extends AcquisitionFuture<G> implements LockCallback<G> {
     /**
      * The future of {@code tryLockAsync}: a {@link LockFuture} with a deadline. When the deadline
      * passes first, the waiter is withdrawn (it leaves the queue at once, on the timer's thread) and
-     * the future fails with {@link LockTimeoutException}. The timer is the JDK's shared
-     * {@code CompletableFuture} delay scheduler, so no thread is owned here.
+     * the future fails with {@link LockTimeoutException}. The deadline is cancelled as soon as the
+     * future completes otherwise ({@link Deadlines}).
      */
     static final class Timed<G> extends LockFuture<G> {
-        /** Runs the continuation of a timeout on the delay scheduler's thread, like {@code orTimeout}. */
-        private static final Executor ON_TIMER_THREAD = Runnable::run;
-
-        private volatile Deadline deadline;
+        private volatile ScheduledFuture<?> deadline;
 
         Timed(Acquisition.Factory<G> factory, Executor executor) {
             super(factory, executor);
@@ -104,20 +99,18 @@ class LockFuture<G> extends AcquisitionFuture<G> implements LockCallback<G> {
             if (isDone()) {
                 return;
             }
-            Deadline d = new Deadline(this, lockName, wait, executor);
-            deadline = d;
             if (waitNanos == 0) {
-                d.run();
+                timedOut(lockName, wait, executor);
                 return;
             }
-            CompletableFuture.delayedExecutor(waitNanos, TimeUnit.NANOSECONDS, ON_TIMER_THREAD).execute(d);
+            deadline = Deadlines.schedule(() -> timedOut(lockName, wait, executor), waitNanos);
             if (isDone()) {
-                d.view = null; // completed while arming: settled() may not have seen the deadline
+                settled(); // completed while arming: settled() may not have seen the deadline
             }
         }
 
         /** On the timer's thread: withdraw first (the same race as a cancel), then report. */
-        void timedOut(String lockName, Duration wait, Executor executor) {
+        private void timedOut(String lockName, Duration wait, Executor executor) {
             if (isDone() || !acquisition.cancel()) {
                 return; // granted or completed first
             }
@@ -126,8 +119,8 @@ class LockFuture<G> extends AcquisitionFuture<G> implements LockCallback<G> {
                 try {
                     executor.execute(() -> failInternally(timeout));
                     return;
-                } catch (RejectedExecutionException e) {
-                    // fall through: report on this thread rather than not at all
+                } catch (RuntimeException | Error refused) {
+                    // report on this thread rather than not at all
                 }
             }
             failInternally(timeout);
@@ -135,33 +128,9 @@ class LockFuture<G> extends AcquisitionFuture<G> implements LockCallback<G> {
 
         @Override
         void settled() {
-            Deadline d = deadline;
+            ScheduledFuture<?> d = deadline;
             if (d != null) {
-                d.view = null; // the timer keeps the small deadline until it fires, not the future
-            }
-        }
-    }
-
-    /** The scheduled timeout of one {@link Timed} future; forgets the future once it is complete. */
-    private static final class Deadline implements Runnable {
-        volatile Timed<?> view;
-        private final String lockName;
-        private final Duration wait;
-        private final Executor executor;
-
-        Deadline(Timed<?> view, String lockName, Duration wait, Executor executor) {
-            this.view = view;
-            this.lockName = lockName;
-            this.wait = wait;
-            this.executor = executor;
-        }
-
-        @Override
-        public void run() {
-            Timed<?> v = view;
-            if (v != null) {
-                view = null;
-                v.timedOut(lockName, wait, executor);
+                d.cancel(false); // leaves the timer's queue: nothing stays reachable until the deadline
             }
         }
     }

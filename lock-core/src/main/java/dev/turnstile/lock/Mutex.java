@@ -57,6 +57,10 @@ public final class Mutex<T> extends RawLock {
     /** The only mode. */
     static final int EXCLUSIVE = 0;
 
+    static {
+        EagerInit.run(); // no virtual thread waits for a class initializer on its first contention
+    }
+
     /** Guarded by this mutex; visibility comes from the acquire/release ordering of the state word. */
     private T value;
 
@@ -289,11 +293,12 @@ public final class Mutex<T> extends RawLock {
      * }</pre>
      *
      * <p>Cancelling the returned future (or timing it out with {@code orTimeout}) withdraws a queued
-     * acquisition; once the body runs, it releases the mutex at once and cancels the body's stage
-     * (when that is a {@code CompletableFuture}). The guard refuses use after that, so a body that
-     * ignores the cancellation fails rather than racing the next holder. {@code body} runs where
-     * {@link #lockAsync()} would complete its future. The guard must not escape the body; closing it
-     * inside is allowed.
+     * acquisition, and the body then never runs. It never releases the mutex under a running body:
+     * once the body has started, the mutex stays held until the body's stage completes, so the next
+     * holder cannot overlap it; the returned future completes (cancelled) at once. The body's stage is
+     * not cancelled (it may be shared); a body that should stop early watches a signal of its own.
+     * {@code body} runs where {@link #lockAsync()} would complete its future. The guard must not
+     * escape the body; closing it inside is allowed.
      *
      * @throws NullPointerException if {@code body} is null
      */

@@ -51,8 +51,10 @@ final class MutexCondition implements Condition {
 
     @Override
     public boolean awaitUntil(Date deadline) throws InterruptedException {
-        long millis = deadline.getTime() - System.currentTimeMillis();
-        return Condvar.notified(awaitNanosOrForever(true, TimeUnit.MILLISECONDS.toNanos(Math.max(0L, millis))));
+        long now = System.currentTimeMillis();
+        long at = deadline.getTime();
+        long millis = at <= now ? 0L : at - now; // no wrap-around for deadlines far in the past
+        return Condvar.notified(awaitNanosOrForever(true, TimeUnit.MILLISECONDS.toNanos(millis)));
     }
 
     private int awaitNanosOrForever(boolean interruptible, long nanos) throws InterruptedException {

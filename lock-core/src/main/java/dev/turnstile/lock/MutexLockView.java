@@ -7,7 +7,8 @@ import java.util.concurrent.locks.Lock;
 
 /**
  * {@link Mutex#asLock()}: a thread-owned {@link Lock} over a mutex. The owner is recorded here, in
- * the mutex's side state, so the mutex itself needs no field for it.
+ * the mutex's side state, so the mutex itself needs no field for it. Not reentrant: the owner's
+ * {@code lock()} throws {@link IllegalStateException} rather than waiting for itself forever.
  */
 final class MutexLockView implements Lock {
     private final Mutex<?> mutex;
@@ -23,12 +24,14 @@ final class MutexLockView implements Lock {
 
     @Override
     public void lock() {
+        checkNotOwner();
         mutex.acquire();
         owner = Thread.currentThread();
     }
 
     @Override
     public void lockInterruptibly() throws InterruptedException {
+        checkNotOwner();
         mutex.acquireInterruptibly();
         owner = Thread.currentThread();
     }
@@ -45,6 +48,7 @@ final class MutexLockView implements Lock {
     @Override
     public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
         Objects.requireNonNull(unit, "unit");
+        checkNotOwner();
         if (mutex.tryAcquireInterruptibly(Math.max(0L, unit.toNanos(time)))) {
             owner = Thread.currentThread();
             return true;
@@ -67,6 +71,17 @@ final class MutexLockView implements Lock {
     @Override
     public Condition newCondition() {
         return new MutexCondition(this, mutex);
+    }
+
+    /**
+     * The mutex is not reentrant: its owner locking it again would wait for itself forever. Say so
+     * instead ({@code tryLock()} simply fails, as it would for any other thread).
+     */
+    private void checkNotOwner() {
+        if (owner == Thread.currentThread()) {
+            throw new IllegalStateException(Thread.currentThread() + " already holds " + mutex
+                    + " through its Lock view, and a Turnstile mutex is not reentrant");
+        }
     }
 
     // ---- for MutexCondition

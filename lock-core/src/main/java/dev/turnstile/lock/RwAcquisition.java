@@ -66,17 +66,20 @@ abstract class RwAcquisition<G extends RwGuard<?>> extends Acquisition<G> {
     }
 
     /**
-     * The upgrade of an upgradable hold to the write hold. A caller that cancels (or otherwise
-     * completes) the future gets its upgradable guard back, valid, before {@code cancel} returns:
+     * The upgrade of an upgradable hold to the write hold. The upgradable guard lends its hold to this
+     * node ({@link RwGuard#lend()}); a caller that cancels (the future, or the {@link PendingLock}) gets
+     * it back before {@code cancel} returns, valid, whatever the race:
      * <ul>
      *   <li>still queued: the node is withdrawn and the upgrade abandoned (the readers it held back
      *       are let in);</li>
      *   <li>granted, but the delivery has not started: the canceller claims the outcome, turns the
      *       write hold back into the upgradable hold atomically, and the delivery does nothing;</li>
-     *   <li>the delivery claimed it first: the cancel fails ({@code false}) and the future completes
-     *       with the write guard, because the upgradable guard could not be handed back in time.</li>
+     *   <li>the delivery claimed it first: the cancel fails ({@code false}) and the write guard is
+     *       delivered.</li>
      * </ul>
-     * The claim is one compare-and-set on {@link #outcome}.
+     * If the upgradable guard was closed while its hold was lent (the usual try-with-resources around
+     * an {@code upgradeAsync}), a hold that comes back is released instead: nothing is leaked to a
+     * guard nobody will close again. The claim is one compare-and-set on {@link #outcome}.
      */
     static final class Upgrade<T> extends RwAcquisition<WriteGuard<T>> {
         private static final int OPEN = 0;
@@ -97,18 +100,23 @@ abstract class RwAcquisition<G extends RwGuard<?>> extends Acquisition<G> {
         }
 
         @Override
-        boolean withdrawForCaller() {
-            if (cancel()) {
+        public boolean cancel() {
+            if (withdraw()) {
                 from.lock.transition(RwLock.ABANDON_UPGRADE);
-                from.reopen();
+                giveBack();
                 return true;
             }
             if (isGranted() && OUTCOME.compareAndSet(this, OPEN, REVERTED)) {
                 from.lock.transition(RwLock.WRITE_TO_UPGRADABLE); // the write bits are already ours
-                from.reopen();
+                giveBack();
                 return true;
             }
             return false;
+        }
+
+        @Override
+        boolean withdrawForCaller() {
+            return cancel();
         }
 
         @Override
@@ -124,7 +132,14 @@ abstract class RwAcquisition<G extends RwGuard<?>> extends Acquisition<G> {
             // undo the upgrade rather than drop the hold.
             guard.markConsumed();
             from.lock.transition(RwLock.WRITE_TO_UPGRADABLE);
-            from.reopen();
+            giveBack();
+        }
+
+        /** The upgradable hold goes back to its guard, or is released if that guard was closed meanwhile. */
+        private void giveBack() {
+            if (!from.takeBack()) {
+                from.lock.releaseUpgradable();
+            }
         }
 
         private static final java.lang.invoke.VarHandle OUTCOME;

@@ -24,8 +24,12 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
     private static final int OPEN = 0;
     private static final int CLOSED = 1;
     private static final int CONSUMED = 2;
+    /** Consumed by an asynchronous upgrade that may still give the hold back (it is cancelled). */
+    private static final int LENT = 3;
+    /** {@link #LENT}, and closed meanwhile: a hold that comes back is released at once. */
+    private static final int LENT_CLOSED = 4;
 
-    /** OPEN, CLOSED or CONSUMED; a plain field unless {@link #shared}, see the class comment. */
+    /** One of the states above; a plain field unless {@link #shared}, see the class comment. */
     private int state;
     /** Set once the library itself may release this guard on another thread (withLockAsync). */
     private boolean shared;
@@ -96,13 +100,44 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
      * @throws IllegalStateException if the guard was already closed
      */
     final boolean markClosed() {
-        if (leaveOpen(CLOSED)) {
-            return true;
+        for (;;) {
+            if (leaveOpen(CLOSED)) {
+                return true;
+            }
+            int s = state();
+            if (s == CONSUMED || s == LENT_CLOSED) {
+                return false;
+            }
+            if (s != LENT) {
+                throw alreadyClosed();
+            }
+            if (STATE.compareAndSet(this, LENT, LENT_CLOSED)) {
+                return false; // the hold is with an asynchronous upgrade; released if it ever comes back
+            }
         }
-        if (state() == CONSUMED) {
-            return false;
+    }
+
+    /**
+     * Lends the hold to an asynchronous upgrade, which gives it back ({@link #takeBack()}) if it is
+     * cancelled. The guard becomes shared: the hold may come back on another thread.
+     *
+     * @throws IllegalStateException if the guard was already closed or consumed
+     */
+    final void lend() {
+        shared = true;
+        if (!STATE.compareAndSet(this, OPEN, LENT)) {
+            throw alreadyClosed();
         }
-        throw alreadyClosed();
+    }
+
+    /**
+     * The lent hold comes back (its upgrade was cancelled).
+     *
+     * @return {@code true} if the guard holds it again; {@code false} if the guard was closed while
+     *         the hold was lent, and the caller must release the hold
+     */
+    final boolean takeBack() {
+        return STATE.compareAndSet(this, LENT, OPEN);
     }
 
     /**

@@ -125,6 +125,10 @@ public final class RwLock<T> extends RawLock {
     /** An upgrade that timed out: clear UPGRADING and let the readers it held back in. */
     static final int ABANDON_UPGRADE = 8;
 
+    static {
+        EagerInit.run(); // no virtual thread waits for a class initializer on its first contention
+    }
+
     /** Guarded by this lock; visibility comes from the acquire/release ordering of the state word. */
     private T value;
 
@@ -401,9 +405,9 @@ public final class RwLock<T> extends RawLock {
 
     /**
      * Acquires a read lock without blocking, runs {@code body} with the guard, and releases the read
-     * lock when the stage {@code body} returns completes, when {@code body} throws or returns
-     * {@code null}, and when the returned future is cancelled or otherwise completed by its caller
-     * (exactly as {@link Mutex#withLockAsync(Function)} does for a mutex).
+     * lock when the stage {@code body} returns completes, or when {@code body} throws or returns
+     * {@code null}. Cancelling the returned future withdraws a queued acquisition but never releases
+     * under a running body (exactly as {@link Mutex#withLockAsync(Function)} does for a mutex).
      *
      * @throws NullPointerException if {@code body} is null
      */
@@ -444,15 +448,37 @@ public final class RwLock<T> extends RawLock {
         return submitNode(new RwAcquisition.Write<T>(executor, Objects.requireNonNull(callback, "callback")));
     }
 
-    /** {@link UpgradableGuard#upgradeAsync()}, the guard already consumed. */
+    /**
+     * Acquires the upgradable read lock without a future: {@code callback} receives the guard (see
+     * {@link LockCallback}).
+     *
+     * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @throws NullPointerException if {@code callback} is null
+     */
+    public PendingLock upgradableReadAsync(LockCallback<? super UpgradableGuard<T>> callback, Executor executor) {
+        return submitNode(new RwAcquisition.Upgradable<T>(executor, Objects.requireNonNull(callback, "callback")));
+    }
+
+    /** {@link UpgradableGuard#upgradeAsync()}, the guard's hold already lent. */
     CompletableFuture<WriteGuard<T>> upgradeAsync(UpgradableGuard<T> from) {
         if (tryAcquire(UPGRADE, true)) {
             return LockFuture.granted(new WriteGuard<>(this)); // no plain reader inside
         }
-        for (int s = state(); !casState(s, s | UPGRADING); s = state()) {
-            // only the upgradable holder sets UPGRADING; readers and PARKED may move meanwhile
-        }
+        markUpgrading();
         return submit(new LockFuture<>((executor, callback) -> new RwAcquisition.Upgrade<>(from, executor, callback), null));
+    }
+
+    /** {@link UpgradableGuard#upgradeAsync(LockCallback, Executor)}, the guard's hold already lent. */
+    PendingLock upgradeAsync(UpgradableGuard<T> from, LockCallback<? super WriteGuard<T>> callback, Executor executor) {
+        markUpgrading();
+        return submitNode(new RwAcquisition.Upgrade<>(from, executor, callback));
+    }
+
+    /** Keeps new plain readers out from now on; only the upgradable holder calls this. */
+    private void markUpgrading() {
+        for (int s = state(); !casState(s, s | UPGRADING); s = state()) {
+            // readers and the core's bits may move meanwhile
+        }
     }
 
     private PendingLock submitNode(RwAcquisition<?> node) {
@@ -581,6 +607,11 @@ public final class RwLock<T> extends RawLock {
         return outcome == ACQUIRED;
     }
 
+    /** One attempt without waiting that takes the lock past queued waiters whenever it can (views). */
+    boolean tryAcquireBarging(int mode) {
+        return tryAcquire(mode, true);
+    }
+
     /** One attempt without waiting; only writers and recursive readers take a free lock past waiters. */
     boolean tryAcquireNow(int mode) {
         return tryAcquire(mode, mode == WRITE || mode == READ_RECURSIVE);
@@ -622,9 +653,7 @@ public final class RwLock<T> extends RawLock {
         if (nanos == 0) {
             return false;
         }
-        for (int s = state(); !casState(s, s | UPGRADING); s = state()) {
-            // only the upgradable holder sets UPGRADING; readers and PARKED may move meanwhile
-        }
+        markUpgrading();
         int outcome;
         try {
             outcome = acquireBlocking(UPGRADE, false, nanos);

@@ -80,7 +80,9 @@ final class RwLockView implements ReadWriteLock {
                 return false; // cannot deadlock, so no error: the write hold simply excludes it
             }
             int[] holds = readHolds.get();
-            if (lock.tryAcquireNow(modeFor(holds))) {
+            // j.u.c's ReadLock.tryLock() takes an available read lock even past queued writers (a
+            // one-shot try cannot starve them); only a writer holding it, or an upgrade, keeps it out.
+            if (lock.tryAcquireBarging(modeFor(holds))) {
                 holds[0]++;
                 return true;
             }
@@ -121,14 +123,29 @@ final class RwLockView implements ReadWriteLock {
     }
 
     private final class WriteView implements Lock {
+        /** Locking the write lock again, or while holding a read lock, would wait for itself forever. */
+        private void checkWouldNotDeadlock() {
+            Thread me = Thread.currentThread();
+            if (writer == me) {
+                throw new IllegalStateException(me + " already holds the write lock of " + lock
+                        + " through its view, and it is not reentrant");
+            }
+            if (readHolds.get()[0] > 0) {
+                throw new IllegalStateException(me + " holds a read lock of " + lock
+                        + " through its view; waiting for the write lock would deadlock (use upgradableRead())");
+            }
+        }
+
         @Override
         public void lock() {
+            checkWouldNotDeadlock();
             lock.acquireWrite();
             writer = Thread.currentThread();
         }
 
         @Override
         public void lockInterruptibly() throws InterruptedException {
+            checkWouldNotDeadlock();
             lock.acquireInterruptibly(RwLock.WRITE);
             writer = Thread.currentThread();
         }
@@ -145,6 +162,7 @@ final class RwLockView implements ReadWriteLock {
         @Override
         public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
             Objects.requireNonNull(unit, "unit");
+            checkWouldNotDeadlock();
             if (lock.tryAcquireInterruptibly(RwLock.WRITE, Math.max(0L, unit.toNanos(time)))) {
                 writer = Thread.currentThread();
                 return true;

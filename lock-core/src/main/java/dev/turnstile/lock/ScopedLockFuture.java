@@ -10,19 +10,22 @@ import java.util.function.Function;
 
 /**
  * The future of {@code withLockAsync}: acquires, runs the body with the guard, and releases when the
- * body's stage completes or fails, when the body throws, and when this future is completed by its
- * caller (cancelled, or timed out with {@code orTimeout}). It is the acquisition's callback and the
+ * body's stage completes or fails, or when the body throws. It is the acquisition's callback and the
  * body stage's completion action itself, so it costs one object beyond the queue node.
  *
- * <h2>Release exactly once</h2>
- * The grant is kept in {@link #held}; every path that ends the scope takes it with one atomic
- * get-and-set, so the guard is released once whichever paths race. Releasing tolerates a body that
- * closed the guard itself.
+ * <h2>Cancelling never releases under a running body</h2>
+ * Completing this future from outside (cancel, {@code complete}, {@code orTimeout}) withdraws an
+ * acquisition that is still queued, and a grant that arrives afterwards is released without running
+ * the body. Once the body has started, the scope keeps the hold until the body's stage completes,
+ * whatever happens to this future: the caller's dependents run at once (the future is cancelled),
+ * but the next holder gets the lock only after the body is done, as with a blocking
+ * {@code withLock} or kotlinx's {@code Mutex.withLock}. The body's stage is not cancelled: it may be
+ * shared with other code; a body that should stop early watches a signal of its own.
  *
- * <h2>Cancelling while the body runs</h2>
- * The lock is released at once and the body's stage is cancelled (when it is a
- * {@code CompletableFuture}). A body that ignores the cancellation and touches the guard afterwards
- * gets {@link IllegalStateException} from it instead of racing the next holder.
+ * <h2>Release exactly once</h2>
+ * The grant is kept in {@link #held}; the two paths that end the scope (the body's stage completing,
+ * and a grant that finds the future already complete) take it with one atomic get-and-set. Releasing
+ * tolerates a body that closed the guard itself.
  *
  * @param <G> the guard type
  * @param <R> the body's result type
@@ -32,8 +35,6 @@ final class ScopedLockFuture<G, R> extends AcquisitionFuture<R> implements LockC
     private final Function<? super G, ? extends CompletionStage<R>> body;
     /** The guard while the scope holds the lock; {@code null} before the grant and after the release. */
     private volatile G held;
-    /** The body's stage once it returned one, for cancellation. */
-    private volatile CompletionStage<R> running;
 
     ScopedLockFuture(Acquisition.Factory<G> factory, Executor executor,
                      Function<? super G, ? extends CompletionStage<R>> body) {
@@ -45,10 +46,10 @@ final class ScopedLockFuture<G, R> extends AcquisitionFuture<R> implements LockC
 
     @Override
     public void onLocked(G guard) {
-        acquisition.share(guard); // completedByCaller may release it on another thread while the body holds it
+        acquisition.share(guard); // the body may close it on another thread while the stage completes
         held = guard;
         if (isDone()) {
-            releaseOnce(); // cancelled between the grant and its delivery
+            releaseOnce(); // completed by the caller before the body started: it never runs
             return;
         }
         CompletionStage<R> stage;
@@ -59,12 +60,7 @@ final class ScopedLockFuture<G, R> extends AcquisitionFuture<R> implements LockC
             failInternally(t);
             return;
         }
-        running = stage;
-        if (isDone()) {
-            cancelBody(stage); // cancelled while the body was being applied; already released
-            return;
-        }
-        stage.whenComplete(this);
+        stage.whenComplete(this); // the hold lasts until the body's stage completes, cancelled or not
     }
 
     @Override
@@ -90,21 +86,9 @@ final class ScopedLockFuture<G, R> extends AcquisitionFuture<R> implements LockC
         return acquisition.withdrawForCaller();
     }
 
+    /** Nothing to release here: a running body keeps its hold, and a later grant sees the future done. */
     @Override
     void completedByCaller() {
-        CompletionStage<R> stage = running;
-        if (stage != null) {
-            cancelBody(stage);
-        }
-        releaseOnce();
-    }
-
-    private static void cancelBody(CompletionStage<?> stage) {
-        try {
-            stage.toCompletableFuture().cancel(false);
-        } catch (UnsupportedOperationException notAFuture) {
-            // a minimal stage cannot be cancelled; the released guard refuses further use
-        }
     }
 
     @SuppressWarnings("unchecked")

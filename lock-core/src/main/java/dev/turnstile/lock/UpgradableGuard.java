@@ -1,8 +1,10 @@
 package dev.turnstile.lock;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * The upgradable read hold on an {@link RwLock}: read access shared with plain readers, exclusive
@@ -109,14 +111,32 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
      * Cancelling or otherwise completing the future before it completes gives this guard its
      * upgradable hold back, whatever the race: an upgrade still waiting is abandoned (the readers it
      * held back are let in), and a write hold granted meanwhile is turned back into the upgradable
-     * hold atomically.
+     * hold atomically. If this guard was closed while the upgrade was pending (a try-with-resources
+     * block around the call), a hold that comes back this way is released instead.
      *
      * @return a future of the guard of the write hold
      * @throws IllegalStateException if this guard was already closed or consumed
      */
     public CompletableFuture<WriteGuard<T>> upgradeAsync() {
-        markConsumed();
+        lend();
         return lock.upgradeAsync(this);
+    }
+
+    /**
+     * Becomes the writer without blocking any thread and without a future: the callback level of
+     * {@link #upgradeAsync()} (see {@link LockCallback}). {@code callback} receives the write guard
+     * once the readers inside have left. {@link PendingLock#cancel()} returns {@code true} if the
+     * upgrade was called off and this guard holds its upgradable hold again (or, if this guard was
+     * closed meanwhile, the hold was released); then no callback runs. Consumes this guard until then.
+     *
+     * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @throws NullPointerException  if {@code callback} is null
+     * @throws IllegalStateException if this guard was already closed or consumed
+     */
+    public PendingLock upgradeAsync(LockCallback<? super WriteGuard<T>> callback, Executor executor) {
+        Objects.requireNonNull(callback, "callback");
+        lend();
+        return lock.upgradeAsync(this, callback, executor);
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.turnstile.lock.park;
 
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * An asynchronous acquisition: no thread waits; {@link #onGrant()} runs once the lock is granted.
@@ -11,11 +10,12 @@ import java.util.concurrent.RejectedExecutionException;
  * Without an executor, on the thread that granted the lock (the releasing thread, or the acquiring
  * thread if the lock was free) through a per-thread trampoline: grants made while a callback runs
  * are queued and run after it returns, never nested, so a chain of any length cannot overflow the
- * stack. With an executor, {@code onGrant} is submitted to it; if it refuses, the lock is released
- * and {@link #onGrantFailed(Throwable)} runs instead, so a refused grant never strands the lock.
+ * stack. With an executor, {@code onGrant} is submitted to it; if it refuses (throws anything), the
+ * lock is released and {@link #onGrantFailed(Throwable)} runs instead, so a refused grant never
+ * strands the lock.
  *
  * <h2>Cancellation</h2>
- * {@link #cancel()} withdraws a waiter that has not been granted and returns {@code true}; once it
+ * {@link #withdraw()} withdraws a waiter that has not been granted and returns {@code true}; once it
  * returns {@code false}, the lock is (or is about to be) this waiter's, and {@code onGrant} will run:
  * a front-end whose consumer has gone away must release the lock there. A waiter is single-use.
  *
@@ -41,7 +41,8 @@ public abstract non-sealed class CallbackWaiter extends Waiter implements Runnab
 
     /**
      * Runs instead of {@link #onGrant()} when the grant could not be delivered (the executor refused
-     * it). The lock has already been released.
+     * it, by {@code RejectedExecutionException} or any other exception). The lock has already been
+     * released.
      */
     protected abstract void onGrantFailed(Throwable cause);
 
@@ -53,7 +54,7 @@ public abstract non-sealed class CallbackWaiter extends Waiter implements Runnab
      *         submitted, or still being submitted by {@code acquireAsync} on another thread (call
      *         again once that returns)
      */
-    public final boolean cancel() {
+    public final boolean withdraw() {
         RawLock l = lock;
         return l != null && l.cancel(this);
     }
@@ -77,11 +78,17 @@ public abstract non-sealed class CallbackWaiter extends Waiter implements Runnab
         try {
             onGrant();
         } catch (Throwable t) {
-            Thread current = Thread.currentThread();
-            current.getUncaughtExceptionHandler().uncaughtException(current, t);
+            reportUncaught(t);
         }
     }
 
+    /**
+     * Delivers the grant. Never throws: the releaser that calls this still has other waiters of the
+     * same batch to tell. An executor that throws anything (not only
+     * {@link java.util.concurrent.RejectedExecutionException}) has refused the grant: the lock is
+     * released and {@link #onGrantFailed} runs here; what that throws goes to the uncaught-exception
+     * handler.
+     */
     @Override
     void signal(RawLock granted, int finalStatus) {
         setStatus(finalStatus);
@@ -91,9 +98,23 @@ public abstract non-sealed class CallbackWaiter extends Waiter implements Runnab
         }
         try {
             executor.execute(this);
-        } catch (RejectedExecutionException e) {
+        } catch (Throwable refused) {
             granted.release(mode, false);
-            onGrantFailed(e);
+            try {
+                onGrantFailed(refused);
+            } catch (Throwable t) {
+                reportUncaught(t);
+            }
+        }
+    }
+
+    /** Passes {@code t} to the current thread's uncaught-exception handler, which must not stop us either. */
+    private static void reportUncaught(Throwable t) {
+        Thread current = Thread.currentThread();
+        try {
+            current.getUncaughtExceptionHandler().uncaughtException(current, t);
+        } catch (Throwable ignored) {
+            // a handler that throws: nothing more can be done with it here
         }
     }
 }

@@ -20,6 +20,13 @@ public record LockConfig(Fairness fairness, String name, NanoClock clock, long h
     /** Mean interval between timer-driven hand-offs: 0.5 ms, as in parking_lot. */
     public static final long DEFAULT_HAND_OFF_MEAN_NANOS = 500_000L;
 
+    /**
+     * The longest hand-off interval and long-hold threshold: about 36 years. Longer settings are
+     * saturated to it by the builders (they mean "never"); the timer's arithmetic needs twice the
+     * interval to fit in a {@code long} beside any {@code System.nanoTime()} value.
+     */
+    public static final long MAX_INTERVAL_NANOS = Long.MAX_VALUE / 4;
+
     /** Critical sections longer than 1 ms end with a hand-off. */
     public static final long DEFAULT_LONG_HOLD_NANOS = 1_000_000L;
 
@@ -30,11 +37,13 @@ public record LockConfig(Fairness fairness, String name, NanoClock clock, long h
     public LockConfig {
         Objects.requireNonNull(fairness, "fairness");
         Objects.requireNonNull(clock, "clock");
-        if (handOffMeanNanos <= 0) {
-            throw new IllegalArgumentException("hand-off interval must be positive: " + handOffMeanNanos + " ns");
+        if (handOffMeanNanos <= 0 || handOffMeanNanos > MAX_INTERVAL_NANOS) {
+            throw new IllegalArgumentException("hand-off interval must be in (0, " + MAX_INTERVAL_NANOS + "] ns: "
+                    + handOffMeanNanos + " ns");
         }
-        if (longHoldNanos <= 0) {
-            throw new IllegalArgumentException("long-hold threshold must be positive: " + longHoldNanos + " ns");
+        if (longHoldNanos <= 0 || longHoldNanos > MAX_INTERVAL_NANOS) {
+            throw new IllegalArgumentException("long-hold threshold must be in (0, " + MAX_INTERVAL_NANOS + "] ns: "
+                    + longHoldNanos + " ns");
         }
     }
 }

@@ -154,6 +154,14 @@ public abstract class RawCondvar {
         return withdraw(waiter);
     }
 
+    /**
+     * Whether a notify took {@code waiter}. Reliable once {@link #stopWaitingAsync} has returned
+     * {@code false} for it (that call synchronizes with the notify through the queue's guard).
+     */
+    protected final boolean wasNotified(CallbackWaiter waiter) {
+        return waiter.notified;
+    }
+
     /** Submits a waiter withdrawn by {@link #stopWaitingAsync} to its lock as a fresh acquisition. */
     protected final void reacquireAsync(CallbackWaiter waiter) {
         waiter.lock().submitAsync(waiter);
@@ -205,6 +213,9 @@ public abstract class RawCondvar {
         try {
             count = all ? q.size() : Math.min(1, q.size());
             chain = q.detachFirst(count);
+            for (Waiter w = chain; w != null; w = w.next) {
+                w.notified = true;
+            }
             target = lock;
         } finally {
             q.unlock();

@@ -241,7 +241,13 @@ public abstract class RawLock {
                             if (cancel(node)) {
                                 return TIMED_OUT;
                             }
-                            Thread.onSpinWait(); // claimed: the final status is moments away
+                            // Claimed: the releaser's signal sets the final status and unparks us.
+                            // Never spin for it: a releasing virtual thread may be unmounted, and
+                            // spinning here could hold the very carrier it needs to run again.
+                            LockSupport.park(this);
+                            if (Thread.interrupted()) {
+                                interrupted = true;
+                            }
                             continue;
                         }
                         LockSupport.parkNanos(this, remaining);

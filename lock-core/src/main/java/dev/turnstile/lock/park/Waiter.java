@@ -54,6 +54,8 @@ public abstract sealed class Waiter permits ThreadWaiter, CallbackWaiter {
     private volatile int status;
     Waiter prev;
     Waiter next;
+    /** Set under a condition queue's guard when a notify took this waiter ({@link RawCondvar}). */
+    boolean notified;
 
     Waiter(int mode) {
         this.mode = mode;

@@ -40,7 +40,7 @@ class CallbackWaiterTest {
         assertEquals(1, granted.get());
         assertTrue(w.isGranted());
         assertTrue(m.isLocked());
-        assertFalse(w.cancel(), "a granted waiter cannot be withdrawn");
+        assertFalse(w.withdraw(), "a granted waiter cannot be withdrawn");
         m.release(EXCLUSIVE, false);
         assertFalse(m.isLocked());
     }
@@ -67,14 +67,14 @@ class CallbackWaiterTest {
         AtomicInteger granted = new AtomicInteger();
         RecordingWaiter w = new RecordingWaiter(EXCLUSIVE, null, granted::incrementAndGet);
         m.acquireAsync(w);
-        assertTrue(w.cancel());
+        assertTrue(w.withdraw());
         assertTrue(w.isCancelled());
         assertEquals(0, m.queueLength());
         assertFalse(m.hasQueuedWaiters());
         held.close();
         assertEquals(0, granted.get());
         assertFalse(m.isLocked());
-        assertFalse(w.cancel(), "cancelling twice reports nothing new");
+        assertFalse(w.withdraw(), "cancelling twice reports nothing new");
     }
 
     @Test
@@ -153,7 +153,7 @@ class CallbackWaiterTest {
                             m.release(EXCLUSIVE, false);
                         });
                         m.acquireAsync(w);
-                        if (random.nextBoolean() && w.cancel()) {
+                        if (random.nextBoolean() && w.withdraw()) {
                             cancellations.incrementAndGet();
                             if (endings.incrementAndGet() > 1) {
                                 doubleEnded.incrementAndGet();

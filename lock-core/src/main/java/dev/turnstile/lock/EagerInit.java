@@ -1,0 +1,77 @@
+package dev.turnstile.lock;
+
+/**
+ * Initializes, when the first lock type is initialized, every class that a first contention or a
+ * first asynchronous call could otherwise initialize on a virtual thread. A virtual thread that has
+ * to wait for another thread's class initializer pins its carrier (JFR
+ * {@code jdk.VirtualThreadPinned}: "Waited for initialization of … by another thread"), so the first
+ * burst of concurrent async calls in a JVM would pin carriers here and there. The lock object itself
+ * is normally created before it is shared, so its class initializer runs uncontended.
+ */
+final class EagerInit {
+    /** Every class on the waiting, granting and asynchronous paths, by name (some are private). */
+    private static final String[] CLASSES = {
+        "dev.turnstile.lock.park.Waiter",
+        "dev.turnstile.lock.park.ThreadWaiter",
+        "dev.turnstile.lock.park.CallbackWaiter",
+        "dev.turnstile.lock.park.WaitQueue",
+        "dev.turnstile.lock.park.Trampoline",
+        "dev.turnstile.lock.park.BlockingCheck",
+        "dev.turnstile.lock.park.RawCondvar",
+        "dev.turnstile.lock.Acquisition",
+        "dev.turnstile.lock.AcquisitionFuture",
+        "dev.turnstile.lock.LockFuture",
+        "dev.turnstile.lock.LockFuture$Timed",
+        "dev.turnstile.lock.ScopedLockFuture",
+        "dev.turnstile.lock.MutexAcquisition",
+        "dev.turnstile.lock.MutexGuard",
+        "dev.turnstile.lock.RwAcquisition",
+        "dev.turnstile.lock.RwAcquisition$Read",
+        "dev.turnstile.lock.RwAcquisition$Write",
+        "dev.turnstile.lock.RwAcquisition$Upgradable",
+        "dev.turnstile.lock.RwAcquisition$Upgrade",
+        "dev.turnstile.lock.RwGuard",
+        "dev.turnstile.lock.ReadGuard",
+        "dev.turnstile.lock.WriteGuard",
+        "dev.turnstile.lock.UpgradableGuard",
+        "dev.turnstile.lock.CondvarAwait",
+        "dev.turnstile.lock.CondvarAwait$Plain",
+        "dev.turnstile.lock.CondvarAwait$Timed",
+        "dev.turnstile.lock.Condvar$Wakeup",
+        "dev.turnstile.lock.LockTimeoutException",
+        "dev.turnstile.lock.Deadlines",
+        "dev.turnstile.lock.Timeouts",
+        "dev.turnstile.lock.MutexLockView",
+        "dev.turnstile.lock.MutexCondition",
+        "dev.turnstile.lock.RwLockView",
+        // the JDK's own classes on the future path, which nothing may have used yet
+        "java.util.concurrent.CompletableFuture",
+        "java.util.concurrent.CompletableFuture$AltResult",
+        "java.util.concurrent.CompletableFuture$Completion",
+        "java.util.concurrent.CompletableFuture$UniCompletion",
+        "java.util.concurrent.CompletableFuture$UniAccept",
+        "java.util.concurrent.CompletableFuture$UniApply",
+        "java.util.concurrent.CompletableFuture$UniCompose",
+        "java.util.concurrent.CompletableFuture$UniWhenComplete",
+        "java.util.concurrent.CompletableFuture$UniRun",
+        "java.util.concurrent.CompletableFuture$Signaller",
+        "java.util.concurrent.ScheduledThreadPoolExecutor",
+        "java.util.concurrent.ScheduledThreadPoolExecutor$ScheduledFutureTask",
+        "java.util.concurrent.locks.LockSupport",
+    };
+
+    private EagerInit() {
+    }
+
+    /** Initializes the classes above; idempotent and cheap after the first call. */
+    static void run() {
+        ClassLoader loader = EagerInit.class.getClassLoader();
+        for (String name : CLASSES) {
+            try {
+                Class.forName(name, true, name.startsWith("java.") ? null : loader);
+            } catch (ClassNotFoundException | LinkageError absent) {
+                // a JDK-internal name of another release: nothing to prepare
+            }
+        }
+    }
+}
