@@ -1,5 +1,6 @@
 package dev.turnstile.lock.reactor;
 
+import dev.turnstile.lock.Condvar;
 import dev.turnstile.lock.LockCallback;
 import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.MutexGuard;
@@ -8,6 +9,7 @@ import dev.turnstile.lock.ReadGuard;
 import dev.turnstile.lock.RwLock;
 import dev.turnstile.lock.UpgradableGuard;
 import dev.turnstile.lock.WriteGuard;
+import java.time.Duration;
 
 /**
  * One kind of hold on one lock, as the Reactor operators see it: how to submit an acquisition at
@@ -129,6 +131,88 @@ abstract class Acquirer<G> {
             @Override
             String lockName() {
                 return lock.name();
+            }
+        };
+    }
+
+    static <T> Acquirer<UpgradableGuard<T>> upgradableRead(RwLock<T> lock) {
+        return new Acquirer<>() {
+            @Override
+            PendingLock submit(LockCallback<? super UpgradableGuard<T>> callback) {
+                return lock.upgradableReadAsync(callback, null);
+            }
+
+            @Override
+            void release(UpgradableGuard<T> granted) {
+                closeIfHeld(granted);
+            }
+
+            @Override
+            String lockName() {
+                return lock.name();
+            }
+        };
+    }
+
+    /**
+     * The upgrade of {@code from}. A write hold that wins the race against a cancellation is released
+     * (lock-core turns a withdrawn upgrade back into {@code from}'s upgradable hold only when
+     * {@code cancel()} returns {@code true}; a grant already made cannot be given back to {@code from}
+     * from outside lock-core).
+     */
+    static <T> Acquirer<WriteGuard<T>> upgrade(UpgradableGuard<T> from) {
+        return new Acquirer<>() {
+            @Override
+            PendingLock submit(LockCallback<? super WriteGuard<T>> callback) {
+                return from.upgradeAsync(callback, null);
+            }
+
+            @Override
+            void release(WriteGuard<T> granted) {
+                closeIfHeld(granted);
+            }
+
+            @Override
+            String lockName() {
+                return from.lock().name();
+            }
+        };
+    }
+
+    static <T> Acquirer<MutexGuard<T>> await(Condvar condvar, MutexGuard<T> guard) {
+        return new Acquirer<>() {
+            @Override
+            PendingLock submit(LockCallback<? super MutexGuard<T>> callback) {
+                return condvar.awaitAsync(guard, callback, null);
+            }
+
+            @Override
+            void release(MutexGuard<T> granted) {
+                closeIfHeld(granted);
+            }
+
+            @Override
+            String lockName() {
+                return guard.mutex().name();
+            }
+        };
+    }
+
+    static <T> Acquirer<Condvar.Wakeup<T>> await(Condvar condvar, MutexGuard<T> guard, Duration timeout) {
+        return new Acquirer<>() {
+            @Override
+            PendingLock submit(LockCallback<? super Condvar.Wakeup<T>> callback) {
+                return condvar.awaitAsync(guard, timeout, callback, null);
+            }
+
+            @Override
+            void release(Condvar.Wakeup<T> granted) {
+                closeIfHeld(granted.guard());
+            }
+
+            @Override
+            String lockName() {
+                return guard.mutex().name();
             }
         };
     }

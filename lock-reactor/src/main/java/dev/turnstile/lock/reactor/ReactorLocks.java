@@ -1,10 +1,12 @@
 package dev.turnstile.lock.reactor;
 
+import dev.turnstile.lock.Condvar;
 import dev.turnstile.lock.LockTimeoutException;
 import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.MutexGuard;
 import dev.turnstile.lock.ReadGuard;
 import dev.turnstile.lock.RwLock;
+import dev.turnstile.lock.UpgradableGuard;
 import dev.turnstile.lock.WriteGuard;
 import java.time.Duration;
 import java.util.Objects;
@@ -453,6 +455,138 @@ public final class ReactorLocks {
         Objects.requireNonNull(lock, "lock");
         Objects.requireNonNull(body, "body");
         return LockScope.flux(Acquirer.write(lock), body, Objects.requireNonNull(scheduler, "scheduler"));
+    }
+
+    /**
+     * Acquires the upgradable read hold on {@code lock} for each subscriber (shared with plain
+     * readers, exclusive against writers and other upgradable readers), and emits its guard; the
+     * subscriber owns it and must close it, or {@link #upgrade(UpgradableGuard) upgrade} it.
+     *
+     * @param lock the lock
+     * @param <T>  the type of the guarded value
+     * @return a cold {@code Mono} of the upgradable guard
+     * @throws NullPointerException if {@code lock} is null
+     */
+    public static <T> Mono<UpgradableGuard<T>> upgradableRead(RwLock<T> lock) {
+        return LockMono.of(Acquirer.upgradableRead(Objects.requireNonNull(lock, "lock")), null);
+    }
+
+    /**
+     * As {@link #upgradableRead(RwLock)}, signalling the guard on {@code scheduler}.
+     *
+     * @param lock      the lock
+     * @param scheduler where the guard is signalled
+     * @param <T>       the type of the guarded value
+     * @return a cold {@code Mono} of the upgradable guard
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Mono<UpgradableGuard<T>> upgradableRead(RwLock<T> lock, Scheduler scheduler) {
+        return LockMono.of(Acquirer.upgradableRead(Objects.requireNonNull(lock, "lock")),
+                Objects.requireNonNull(scheduler, "scheduler"));
+    }
+
+    /**
+     * Turns {@code guard}'s upgradable hold into the write hold once the plain readers inside have
+     * left (new readers queue from the moment the upgrade starts, and no other writer can acquire in
+     * between), and emits the write guard. The upgrade starts when the subscriber requests; it
+     * consumes {@code guard}, so a second subscription fails with {@link IllegalStateException}
+     * (as does one on a closed or consumed guard).
+     *
+     * <p>Cancelled while the upgrade is still waiting, {@code guard} holds its upgradable hold again
+     * and may be used or closed as before. If the write hold was granted in a race with the
+     * cancellation, the adapter releases it (lock-core cannot give a granted write hold back to
+     * {@code guard} from outside), and {@code guard} stays consumed: after a cancellation,
+     * {@code guard.isHeld()} tells which happened.
+     *
+     * @param guard the upgradable hold to upgrade
+     * @param <T>   the type of the guarded value
+     * @return a {@code Mono} of the write guard
+     * @throws NullPointerException if {@code guard} is null
+     */
+    public static <T> Mono<WriteGuard<T>> upgrade(UpgradableGuard<T> guard) {
+        return LockMono.of(Acquirer.upgrade(Objects.requireNonNull(guard, "guard")), null);
+    }
+
+    /**
+     * As {@link #upgrade(UpgradableGuard)}, signalling the write guard on {@code scheduler}.
+     *
+     * @param guard     the upgradable hold to upgrade
+     * @param scheduler where the write guard is signalled
+     * @param <T>       the type of the guarded value
+     * @return a {@code Mono} of the write guard
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Mono<WriteGuard<T>> upgrade(UpgradableGuard<T> guard, Scheduler scheduler) {
+        return LockMono.of(Acquirer.upgrade(Objects.requireNonNull(guard, "guard")),
+                Objects.requireNonNull(scheduler, "scheduler"));
+    }
+
+    // ---------------------------------------------------------------- Condvar
+
+    /**
+     * Waits on {@code condvar} for a notification without blocking: when the subscriber requests,
+     * {@code guard} is closed (the mutex released once the waiter is queued, so no notification is
+     * missed), and the {@code Mono} emits a <em>new</em> guard once notified and the mutex is held
+     * again. Notified waiters queue for the mutex like waiting threads. Re-check the condition after
+     * every wake-up:
+     * <pre>{@code
+     * Mono<MutexGuard<Deque<Job>>> next(MutexGuard<Deque<Job>> g) {
+     *     return g.get().isEmpty()
+     *             ? ReactorLocks.await(notEmpty, g).flatMap(this::next)
+     *             : Mono.just(g);
+     * }
+     * }</pre>
+     * Cancelling gives up the wait and the mutex (a notification already received is passed on to
+     * the next waiter); a guard granted in a race with the cancellation is closed. The guard is spent
+     * by the first subscription, so a second one fails with {@link IllegalStateException}.
+     *
+     * @param condvar the condition variable
+     * @param guard   holds the mutex the condition is about; closed when the wait starts
+     * @param <T>     the type of the mutex's value
+     * @return a {@code Mono} of the guard that holds the mutex again
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Mono<MutexGuard<T>> await(Condvar condvar, MutexGuard<T> guard) {
+        Objects.requireNonNull(condvar, "condvar");
+        return LockMono.of(Acquirer.await(condvar, Objects.requireNonNull(guard, "guard")), null);
+    }
+
+    /**
+     * As {@link #await(Condvar, MutexGuard)}, signalling the new guard on {@code scheduler}.
+     *
+     * @param condvar   the condition variable
+     * @param guard     holds the mutex; closed when the wait starts
+     * @param scheduler where the new guard is signalled
+     * @param <T>       the type of the mutex's value
+     * @return a {@code Mono} of the guard that holds the mutex again
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Mono<MutexGuard<T>> await(Condvar condvar, MutexGuard<T> guard, Scheduler scheduler) {
+        Objects.requireNonNull(condvar, "condvar");
+        return LockMono.of(Acquirer.await(condvar, Objects.requireNonNull(guard, "guard")),
+                Objects.requireNonNull(scheduler, "scheduler"));
+    }
+
+    /**
+     * As {@link #await(Condvar, MutexGuard)}, but the wait for a notification ends after
+     * {@code timeout}: the {@code Mono} emits a {@link Condvar.Wakeup} with the new guard either way,
+     * and {@link Condvar.Wakeup#notified()} tells whether a notification came first. The timeout
+     * bounds the wait for a notification, not the re-acquisition of the mutex, and runs on
+     * lock-core's timer (real time, not a Reactor scheduler's; bound the whole wait on virtual time
+     * with a downstream {@code timeout}, which cancels it).
+     *
+     * @param condvar the condition variable
+     * @param guard   holds the mutex; closed when the wait starts
+     * @param timeout the longest wait for a notification
+     * @param <T>     the type of the mutex's value
+     * @return a {@code Mono} of the wake-up
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public static <T> Mono<Condvar.Wakeup<T>> await(Condvar condvar, MutexGuard<T> guard, Duration timeout) {
+        Objects.requireNonNull(condvar, "condvar");
+        Objects.requireNonNull(guard, "guard");
+        return LockMono.of(Acquirer.await(condvar, guard, checkTimeout(timeout)), null);
     }
 
     // ---------------------------------------------------------------- arguments
