@@ -69,10 +69,13 @@ import reactor.core.scheduler.Schedulers;
  * not escape the body.
  *
  * <p>{@link #lock(Mutex)}, {@link #read(RwLock)} and {@link #write(RwLock)} hand the guard itself to
- * the subscriber, which then owns it and must close it. An operator that drops a value it has
- * already received (a {@code timeout} that fires while the guard is being signalled, {@code zip}
- * cancelled with a guard buffered) passes it to Reactor's dropped/discard hooks instead; prefer the
- * {@code with…} forms in such pipelines, or close guards in a {@code doOnDiscard}.
+ * the subscriber, which then owns it and must close it. The adapter settles a cancellation that
+ * reaches it before the grant, but not what a downstream operator does with a guard signalled while
+ * it is being cancelled on another thread: a {@code timeout} that fires at that moment, {@code zip}
+ * cancelled with a guard buffered, or {@code subscribe(consumer)} disposed concurrently pass the
+ * guard to Reactor's dropped/discard hooks, and the lock stays held. Prefer the {@code with…} forms
+ * in such pipelines (they never lose a hold), or subscribe with a subscriber that closes whatever it
+ * receives.
  *
  * <h2>Blocking calls on non-blocking threads</h2>
  * This module installs a {@link ReactorNonBlockingThreads} detector: lock-core's blocking calls
