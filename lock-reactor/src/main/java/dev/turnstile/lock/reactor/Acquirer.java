@@ -1,0 +1,219 @@
+package dev.turnstile.lock.reactor;
+
+import dev.turnstile.lock.Condvar;
+import dev.turnstile.lock.LockCallback;
+import dev.turnstile.lock.Mutex;
+import dev.turnstile.lock.MutexGuard;
+import dev.turnstile.lock.PendingLock;
+import dev.turnstile.lock.ReadGuard;
+import dev.turnstile.lock.RwLock;
+import dev.turnstile.lock.UpgradableGuard;
+import dev.turnstile.lock.WriteGuard;
+import java.time.Duration;
+
+/**
+ * One kind of hold on one lock, as the Reactor operators see it: how to submit an acquisition at
+ * lock-core's callback level, and how to give back a hold nobody will use. Created once per
+ * assembled {@code Mono}/{@code Flux} (not per subscription), so a subscription costs only its own
+ * subscriber and lock-core's queue node.
+ *
+ * @param <G> the guard (or wake-up) type the acquisition delivers
+ */
+abstract class Acquirer<G> {
+
+    /**
+     * Submits one acquisition without an executor: the callback runs on the granting thread through
+     * lock-core's trampoline, possibly before this returns.
+     */
+    abstract PendingLock submit(LockCallback<? super G> callback);
+
+    /**
+     * Gives back the hold {@code granted} carries. Tolerates a guard its user already closed (a
+     * {@code with…} body may close it itself), because closing twice throws and leaves the lock as
+     * it is.
+     */
+    abstract void release(G granted);
+
+    /** The lock's name for messages and {@code LockTimeoutException}, or {@code null}. */
+    abstract String lockName();
+
+    /** Closes {@code guard} unless it was closed (or consumed) already. */
+    static void closeIfHeld(MutexGuard<?> guard) {
+        if (guard.isHeld()) {
+            try {
+                guard.close();
+            } catch (IllegalStateException closedMeanwhile) {
+                // closed by its user between the check and here: released all the same
+            }
+        }
+    }
+
+    static void closeIfHeld(ReadGuard<?> guard) {
+        if (guard.isHeld()) {
+            try {
+                guard.close();
+            } catch (IllegalStateException closedMeanwhile) {
+                // as above
+            }
+        }
+    }
+
+    static void closeIfHeld(WriteGuard<?> guard) {
+        if (guard.isHeld()) {
+            try {
+                guard.close();
+            } catch (IllegalStateException closedMeanwhile) {
+                // as above
+            }
+        }
+    }
+
+    static void closeIfHeld(UpgradableGuard<?> guard) {
+        if (guard.isHeld()) {
+            try {
+                guard.close();
+            } catch (IllegalStateException closedMeanwhile) {
+                // as above
+            }
+        }
+    }
+
+    static <T> Acquirer<MutexGuard<T>> mutex(Mutex<T> mutex) {
+        return new Acquirer<>() {
+            @Override
+            PendingLock submit(LockCallback<? super MutexGuard<T>> callback) {
+                return mutex.lockAsync(callback);
+            }
+
+            @Override
+            void release(MutexGuard<T> granted) {
+                closeIfHeld(granted);
+            }
+
+            @Override
+            String lockName() {
+                return mutex.name();
+            }
+        };
+    }
+
+    static <T> Acquirer<ReadGuard<T>> read(RwLock<T> lock) {
+        return new Acquirer<>() {
+            @Override
+            PendingLock submit(LockCallback<? super ReadGuard<T>> callback) {
+                return lock.readAsync(callback, null);
+            }
+
+            @Override
+            void release(ReadGuard<T> granted) {
+                closeIfHeld(granted);
+            }
+
+            @Override
+            String lockName() {
+                return lock.name();
+            }
+        };
+    }
+
+    static <T> Acquirer<WriteGuard<T>> write(RwLock<T> lock) {
+        return new Acquirer<>() {
+            @Override
+            PendingLock submit(LockCallback<? super WriteGuard<T>> callback) {
+                return lock.writeAsync(callback, null);
+            }
+
+            @Override
+            void release(WriteGuard<T> granted) {
+                closeIfHeld(granted);
+            }
+
+            @Override
+            String lockName() {
+                return lock.name();
+            }
+        };
+    }
+
+    static <T> Acquirer<UpgradableGuard<T>> upgradableRead(RwLock<T> lock) {
+        return new Acquirer<>() {
+            @Override
+            PendingLock submit(LockCallback<? super UpgradableGuard<T>> callback) {
+                return lock.upgradableReadAsync(callback, null);
+            }
+
+            @Override
+            void release(UpgradableGuard<T> granted) {
+                closeIfHeld(granted);
+            }
+
+            @Override
+            String lockName() {
+                return lock.name();
+            }
+        };
+    }
+
+    /**
+     * The upgrade of {@code from}. A write hold that wins the race against a cancellation is released
+     * (lock-core turns a withdrawn upgrade back into {@code from}'s upgradable hold only when
+     * {@code cancel()} returns {@code true}; a grant already made cannot be given back to {@code from}
+     * from outside lock-core).
+     */
+    static <T> Acquirer<WriteGuard<T>> upgrade(UpgradableGuard<T> from) {
+        return new Acquirer<>() {
+            @Override
+            PendingLock submit(LockCallback<? super WriteGuard<T>> callback) {
+                return from.upgradeAsync(callback, null);
+            }
+
+            @Override
+            void release(WriteGuard<T> granted) {
+                closeIfHeld(granted);
+            }
+
+            @Override
+            String lockName() {
+                return from.lock().name();
+            }
+        };
+    }
+
+    static <T> Acquirer<MutexGuard<T>> await(Condvar condvar, MutexGuard<T> guard) {
+        return new Acquirer<>() {
+            @Override
+            PendingLock submit(LockCallback<? super MutexGuard<T>> callback) {
+                return condvar.awaitAsync(guard, callback, null);
+            }
+
+            @Override
+            void release(MutexGuard<T> granted) {
+                closeIfHeld(granted);
+            }
+
+            @Override
+            String lockName() {
+                return guard.mutex().name();
+            }
+        };
+    }
+
+    static <T> Acquirer<Condvar.Wakeup<T>> await(Condvar condvar, MutexGuard<T> guard, Duration timeout) {
+        return new Acquirer<>() {
+            @Override
+            PendingLock submit(LockCallback<? super Condvar.Wakeup<T>> callback) {
+                return condvar.awaitAsync(guard, timeout, callback, null);
+            }
+
+            @Override
+            void release(Condvar.Wakeup<T> granted) {
+                closeIfHeld(granted.guard());
+            }
+
+            @Override
+            String lockName() {
+                return guard.mutex().name();
+            }
+        };
+    }
+}

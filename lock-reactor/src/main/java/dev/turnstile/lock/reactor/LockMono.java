@@ -1,0 +1,289 @@
+package dev.turnstile.lock.reactor;
+
+import dev.turnstile.lock.LockCallback;
+import dev.turnstile.lock.LockTimeoutException;
+import dev.turnstile.lock.PendingLock;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Disposable;
+import reactor.core.Scannable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * A {@code Mono} of one acquisition: each subscription submits one acquisition at lock-core's
+ * callback level when it first requests, and signals the guard (then completes) once granted.
+ *
+ * <h2>Grant versus cancel</h2>
+ * One state word per subscription settles every race, so each submitted acquisition ends exactly
+ * one way: its guard reaches the subscriber, or it is withdrawn ({@link PendingLock#cancel()}
+ * returned {@code true}), or the grant that won the race against a cancellation is released on the
+ * spot. Nothing goes to Reactor's discard hooks.
+ * <pre>
+ *   IDLE ──request──▶ WAITING ──grant──▶ DONE (onNext + onComplete)
+ *                        │  └──grant, hop needed──▶ GRANTED ──task on the scheduler──▶ DONE
+ *                        ├──timer, withdrawn──▶ DONE (onError LockTimeoutException)
+ *   any but DONE ──cancel──▶ CANCELLED (withdraw if WAITING; release the grant if GRANTED)
+ * </pre>
+ * A grant that finds the state no longer WAITING (cancelled meanwhile) is released at once.
+ *
+ * <h2>Why on request, not on subscribe</h2>
+ * A {@code Mono} may only signal its value once requested. Acquiring on the first request means a
+ * grant never has to be parked in the subscriber waiting for demand, holding the lock for nobody.
+ *
+ * @param <G> the guard type
+ */
+final class LockMono<G> extends Mono<G> implements Scannable {
+    private final Acquirer<G> acquirer;
+    /** Where the guard is signalled; {@code null}: on the granting thread. */
+    private final Scheduler scheduler;
+    /** The wait limit, or {@code null} for none. */
+    private final Duration timeout;
+    /** Runs the timeout; {@code null} when there is none. */
+    private final Scheduler timer;
+
+    private LockMono(Acquirer<G> acquirer, Scheduler scheduler, Duration timeout, Scheduler timer) {
+        this.acquirer = acquirer;
+        this.scheduler = scheduler;
+        this.timeout = timeout;
+        this.timer = timer;
+    }
+
+    /** An untimed acquisition, signalled on {@code scheduler} ({@code null}: where granted). */
+    static <G> Mono<G> of(Acquirer<G> acquirer, Scheduler scheduler) {
+        return onAssembly(new LockMono<>(acquirer, scheduler, null, null));
+    }
+
+    /** A timed acquisition whose timer runs on {@code timer}. */
+    static <G> Mono<G> timed(Acquirer<G> acquirer, Scheduler scheduler, Duration timeout, Scheduler timer) {
+        return onAssembly(new LockMono<>(acquirer, scheduler, timeout, timer));
+    }
+
+    @Override
+    public void subscribe(CoreSubscriber<? super G> actual) {
+        actual.onSubscribe(new LockSubscriber<>(actual, this));
+    }
+
+    @Override
+    public Object scanUnsafe(Attr key) {
+        if (key == Attr.RUN_STYLE) {
+            return Attr.RunStyle.ASYNC;
+        }
+        if (key == Attr.RUN_ON) {
+            return scheduler;
+        }
+        return null;
+    }
+
+    /** One subscription: one acquisition, settled by {@link #state}. */
+    static final class LockSubscriber<G> implements LockCallback<G>, Subscription, Runnable, Scannable {
+        private static final int IDLE = 0;
+        private static final int WAITING = 1;
+        private static final int GRANTED = 2;
+        private static final int DONE = 3;
+        private static final int CANCELLED = 4;
+
+        private final CoreSubscriber<? super G> actual;
+        private final LockMono<G> parent;
+
+        private volatile int state;
+        /** The acquisition once submitted; {@code null} while it is being submitted. */
+        private volatile PendingLock pending;
+        /** A grant on its way to the scheduler (GRANTED); taken exactly once, by the hop or a cancel. */
+        private volatile G held;
+        /** The pending timeout, if any. */
+        private volatile Disposable timerTask;
+
+        LockSubscriber(CoreSubscriber<? super G> actual, LockMono<G> parent) {
+            this.actual = actual;
+            this.parent = parent;
+        }
+
+        @Override
+        public void request(long n) {
+            if (!Operators.validate(n) || !STATE.compareAndSet(this, IDLE, WAITING)) {
+                return;
+            }
+            PendingLock p;
+            try {
+                p = parent.acquirer.submit(this);
+            } catch (Throwable t) {
+                if (STATE.compareAndSet(this, WAITING, DONE)) {
+                    actual.onError(Operators.onOperatorError(t, actual.currentContext()));
+                }
+                return;
+            }
+            pending = p;
+            if (state == CANCELLED) {
+                p.cancel(); // cancelled while it was being submitted; a grant that won is released in onLocked
+                return;
+            }
+            if (parent.timeout != null && state == WAITING) {
+                armTimer();
+            }
+        }
+
+        private void armTimer() {
+            long nanos = parent.timeout.toNanos();
+            if (nanos == 0) {
+                timeUp(); // one attempt: the submission above was it
+                return;
+            }
+            Disposable task;
+            try {
+                task = parent.timer.schedule(this::timeUp, nanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                if (pending.cancel() && STATE.compareAndSet(this, WAITING, DONE)) {
+                    actual.onError(e);
+                }
+                return;
+            }
+            timerTask = task;
+            if (state != WAITING) {
+                task.dispose(); // granted or cancelled while the timer was being armed
+            }
+        }
+
+        /** The timer fired: withdraw the acquisition; if that wins, the subscriber gets the timeout. */
+        private void timeUp() {
+            if (state == WAITING && pending.cancel() && STATE.compareAndSet(this, WAITING, DONE)) {
+                actual.onError(new LockTimeoutException(parent.acquirer.lockName(), parent.timeout));
+            }
+            // cancel() false: the grant won and is (being) signalled; CAS failed: cancelled meanwhile
+        }
+
+        private void disposeTimer() {
+            Disposable task = timerTask;
+            if (task != null) {
+                task.dispose();
+            }
+        }
+
+        @Override
+        public void onLocked(G guard) {
+            if (!SchedulerHop.isNeeded(parent.scheduler)) {
+                if (STATE.compareAndSet(this, WAITING, DONE)) {
+                    disposeTimer();
+                    actual.onNext(guard);
+                    actual.onComplete();
+                } else {
+                    parent.acquirer.release(guard); // cancelled meanwhile: never strand the lock
+                }
+                return;
+            }
+            held = guard;
+            if (!STATE.compareAndSet(this, WAITING, GRANTED)) {
+                held = null;
+                parent.acquirer.release(guard);
+                return;
+            }
+            disposeTimer();
+            try {
+                parent.scheduler.schedule(this);
+            } catch (RejectedExecutionException e) {
+                G mine = takeHeld();
+                if (mine != null) {
+                    parent.acquirer.release(mine);
+                    if (STATE.compareAndSet(this, GRANTED, DONE)) {
+                        actual.onError(e);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void onFailed(Throwable cause) {
+            if (STATE.compareAndSet(this, WAITING, DONE)) {
+                disposeTimer();
+                actual.onError(cause);
+            } else {
+                Operators.onErrorDropped(cause, actual.currentContext());
+            }
+        }
+
+        /** The hop: signals the grant on the scheduler, unless cancelled meanwhile. */
+        @Override
+        public void run() {
+            Scheduler previous = SchedulerHop.enter(parent.scheduler);
+            try {
+                G guard = takeHeld();
+                if (guard == null) {
+                    return; // a cancel took it and released it
+                }
+                if (STATE.compareAndSet(this, GRANTED, DONE)) {
+                    actual.onNext(guard);
+                    actual.onComplete();
+                } else {
+                    parent.acquirer.release(guard);
+                }
+            } finally {
+                SchedulerHop.exit(previous);
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        private G takeHeld() {
+            return (G) HELD.getAndSet(this, null);
+        }
+
+        @Override
+        public void cancel() {
+            for (int s = state; s != DONE && s != CANCELLED; s = state) {
+                if (STATE.compareAndSet(this, s, CANCELLED)) {
+                    if (s == WAITING) {
+                        disposeTimer();
+                        PendingLock p = pending;
+                        if (p != null) {
+                            p.cancel(); // false: the grant won, and onLocked releases it
+                        }               // null: request() re-checks once the submission returns
+                    } else if (s == GRANTED) {
+                        G guard = takeHeld();
+                        if (guard != null) {
+                            parent.acquirer.release(guard);
+                        }
+                    }
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public Object scanUnsafe(Attr key) {
+            if (key == Attr.ACTUAL) {
+                return actual;
+            }
+            if (key == Attr.CANCELLED) {
+                return state == CANCELLED;
+            }
+            if (key == Attr.TERMINATED) {
+                return state == DONE;
+            }
+            if (key == Attr.RUN_STYLE) {
+                return Attr.RunStyle.ASYNC;
+            }
+            if (key == Attr.RUN_ON) {
+                return parent.scheduler;
+            }
+            return null;
+        }
+
+        private static final VarHandle STATE;
+        private static final VarHandle HELD;
+
+        static {
+            try {
+                MethodHandles.Lookup l = MethodHandles.lookup();
+                STATE = l.findVarHandle(LockSubscriber.class, "state", int.class);
+                HELD = l.findVarHandle(LockSubscriber.class, "held", Object.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+    }
+}
