@@ -41,8 +41,6 @@ import java.util.concurrent.TimeUnit;
  * @param <V> what the future completes with (the guard itself, or a wrapper of it)
  */
 abstract class Acquisition<G, V> implements LockCallback<G>, PendingAcquisition<V>, Handler<Void> {
-    private static final long NO_TIMER = -1L;
-
     /** Where the future completes; {@code null} means on the granting thread. */
     private final Context context;
     private final Promise<V> promise = Promise.promise();
@@ -50,10 +48,20 @@ abstract class Acquisition<G, V> implements LockCallback<G>, PendingAcquisition<
     private volatile PendingLock pending;
     /** A grant (a {@code V}) or a failure (a {@code Throwable}) travelling to the context. */
     private Object outcome;
-    /** The Vert.x timer of a timed acquisition, or {@link #NO_TIMER}. */
-    private volatile long timerId = NO_TIMER;
-    private Duration timeout;
-    private String lockName;
+    /** Set only for a timed acquisition that had to wait, so untimed ones carry no timer state. */
+    private volatile Timeout timeout;
+
+    /** The timer of a timed acquisition: what to report, and the Vert.x timer to cancel on a grant. */
+    private static final class Timeout {
+        final Duration wait;
+        final String lockName;
+        volatile long vertxTimerId = -1L;
+
+        Timeout(Duration wait, String lockName) {
+            this.wait = wait;
+            this.lockName = lockName;
+        }
+    }
 
     Acquisition(Context context) {
         this.context = context;
@@ -117,15 +125,16 @@ abstract class Acquisition<G, V> implements LockCallback<G>, PendingAcquisition<
         if (p.isGranted()) {
             return;
         }
-        timeout = wait;
-        lockName = name;
+        if (nanos == Long.MAX_VALUE) {
+            return; // longer than any timer can say: wait as long as it takes
+        }
+        Timeout t = new Timeout(wait, name);
+        timeout = t;
         if (nanos == 0L) {
             timedOut();
-        } else if (nanos == Long.MAX_VALUE) {
-            return; // longer than any timer can say: wait as long as it takes
         } else if (context != null) {
             long millis = Math.max(1L, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999L));
-            timerId = context.owner().setTimer(millis, id -> timedOut());
+            t.vertxTimerId = context.owner().setTimer(millis, id -> timedOut());
         } else {
             CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS).execute(this::timedOut);
         }
@@ -134,15 +143,15 @@ abstract class Acquisition<G, V> implements LockCallback<G>, PendingAcquisition<
     private void timedOut() {
         if (pending.cancel()) {
             withdrawn();
-            settle(new LockTimeoutException(lockName, timeout));
+            Timeout t = timeout;
+            settle(new LockTimeoutException(t.lockName, t.wait));
         }
     }
 
     private void cancelTimer() {
-        long id = timerId;
-        if (id != NO_TIMER) {
-            timerId = NO_TIMER;
-            context.owner().cancelTimer(id);
+        Timeout t = timeout;
+        if (t != null && t.vertxTimerId >= 0) {
+            context.owner().cancelTimer(t.vertxTimerId);
         }
     }
 

@@ -41,9 +41,13 @@ final class LockEntry {
         this.users = users;
     }
 
-    /** A plain entry for {@code getLocalLock}, already entered once by its creator. */
+    /**
+     * A plain entry for {@code getLocalLock}, already entered once by its creator. Its mutex is
+     * unnamed: a named one costs a configuration object per entry, and only asynchronous waiters
+     * (whose timeouts name the entry themselves) ever wait on it.
+     */
     static LockEntry plain(String name) {
-        return new LockEntry(name, Mutex.builder().name(name).build(null), null, false, 1);
+        return new LockEntry(name, new Mutex<>(null), null, false, 1);
     }
 
     static LockEntry typedMutex(String name, Object value) {
