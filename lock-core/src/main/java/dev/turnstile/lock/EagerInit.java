@@ -63,6 +63,25 @@ final class EagerInit {
     private EagerInit() {
     }
 
+    /**
+     * Runs one contended acquisition of each kind on a throwaway mutex, on the initializing thread:
+     * the first execution of a {@code VarHandle} or method-reference call site links it (building
+     * method types and lambda forms), and a virtual thread doing that cannot unmount (JFR: "Freeze or
+     * preempt failed"). Called from {@link Mutex}'s initializer, after {@link #run()}.
+     */
+    @SuppressWarnings("try")
+    static void exerciseCallSites() {
+        Mutex<Object> m = new Mutex<>(null);
+        MutexGuard<Object> held = m.lock();
+        java.util.concurrent.CompletableFuture<MutexGuard<Object>> timed = m.tryLockAsync(java.time.Duration.ofDays(1));
+        java.util.concurrent.CompletableFuture<MutexGuard<Object>> plain = m.lockAsync();
+        held.close();                     // grants the timed waiter (and cancels its deadline)
+        timed.join().close();             // grants the plain one
+        plain.join().close();
+        m.tryLock(java.time.Duration.ZERO).ifPresent(MutexGuard::close);
+        m.asLock().newCondition();
+    }
+
     /** Initializes the classes above; idempotent and cheap after the first call. */
     static void run() {
         ClassLoader loader = EagerInit.class.getClassLoader();

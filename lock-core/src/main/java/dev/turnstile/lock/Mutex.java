@@ -57,10 +57,6 @@ public final class Mutex<T> extends RawLock {
     /** The only mode. */
     static final int EXCLUSIVE = 0;
 
-    static {
-        EagerInit.run(); // no virtual thread waits for a class initializer on its first contention
-    }
-
     /** Guarded by this mutex; visibility comes from the acquire/release ordering of the state word. */
     private T value;
 
@@ -441,6 +437,12 @@ public final class Mutex<T> extends RawLock {
     @Override
     protected int released(int lockBits, int mode) {
         return 0;
+    }
+
+    // After every other static field: the exercise below uses them.
+    static {
+        EagerInit.run(); // no virtual thread waits for a class initializer on its first contention
+        EagerInit.exerciseCallSites(); // nor links a call site there
     }
 
     /** Builds a {@link Mutex} with non-default settings. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -121,13 +122,22 @@ class CoreBreakTest {
                 }
             });
             awaitParkedInQueue(waiter, m, 1);
-            int ranBeforeBumpReturned;
+            AtomicInteger ranBeforeBump = new AtomicInteger(-1);
+            Thread bumper;
             try (CarrierHogs hogs = new CarrierHogs()) {
                 g.close();
                 g = m.lock();
-                g.bump();           // documented: the longest waiter runs its critical section now
-                ranBeforeBumpReturned = ran.get();
+                MutexGuard<Integer> bumping = g;
+                // bump() waits for the waiter, which needs a carrier: bump on a platform thread and
+                // free the carriers meanwhile
+                bumper = Thread.ofPlatform().start(() -> {
+                    bumping.bump(); // documented: the longest waiter runs its critical section now
+                    ranBeforeBump.set(ran.get());
+                });
+                awaitParkedInQueue(bumper, m, 1);
             }
+            bumper.join();
+            int ranBeforeBumpReturned = ranBeforeBump.get();
             g.close();
             waiter.join();
             assertEquals(1, ranBeforeBumpReturned, "bump() re-acquired before the queued waiter ever ran");
@@ -166,15 +176,22 @@ class CoreBreakTest {
                 throw new RejectedExecutionException("refused");
             });
             assertNotNull(failed.get(), "onFailed ran");
-            WriteGuard<String> other = rw.tryWrite().orElseThrow(); // the refused grant was released
+            // A refused upgrade is settled like a cancelled one: the upgradable hold is back with u.
+            assertTrue(u.isHeld(), "the upgradable hold went back to its guard");
+            assertFalse(rw.isWriteLocked());
             boolean cancelled = p.cancel(); // e.g. an adapter's timer firing after onFailed
+            u.close();
+            WriteGuard<String> other = rw.tryWrite().orElseThrow();
+            boolean cancelledAgain = p.cancel();
             boolean stillWriteLocked = rw.isWriteLocked();
             boolean readerGotIn = rw.tryRead().isPresent();
             other.close();
             assertAll(
                     () -> assertTrue(stillWriteLocked, "cancel() cleared the WRITER bit of another writer's hold"),
                     () -> assertFalse(readerGotIn, "a reader entered while a writer holds the lock"),
-                    () -> assertFalse(cancelled, "cancel() returned true after onFailed had run"));
+                    () -> assertFalse(cancelled, "cancel() returned true after onFailed had run"),
+                    () -> assertFalse(cancelledAgain, "cancel() returned true after onFailed had run"));
+            assertFalse(rw.isWriteLocked() || rw.isUpgradableLocked() || rw.readHolds() > 0);
         });
     }
 
@@ -196,18 +213,20 @@ class CoreBreakTest {
             }
             assertEquals(RwLock.READERS_MASK + 1, rw.readHolds());
             assertTrue(rw.tryRead().isEmpty(), "saturated");
-            ReadGuard<String> r = u.downgrade();
-            boolean phantomUpgradable = rw.isUpgradableLocked();
-            boolean upgradableRefused = rw.tryUpgradableRead().map(g -> {
+            // No room for one more read hold: the downgrade is refused and changes nothing.
+            assertThrows(IllegalStateException.class, u::downgrade);
+            assertTrue(u.isHeld(), "the guard keeps its upgradable hold");
+            assertEquals(RwLock.READERS_MASK + 1, rw.readHolds());
+            u.close();
+            boolean upgradableAdmitted = rw.tryUpgradableRead().map(g -> {
                 g.close();
-                return false;
-            }).orElse(true);
-            r.close();
+                return true;
+            }).orElse(false);
             for (int i = 0; i < RwLock.READERS_MASK; i++) {
                 rw.releaseRead();
             }
-            assertFalse(phantomUpgradable, "after downgrade nobody holds the upgradable lock, yet the state says so");
-            assertFalse(upgradableRefused, "upgradableRead refused by a phantom upgradable holder");
+            assertTrue(upgradableAdmitted, "no phantom upgradable holder");
+            assertEquals(0, rw.readHolds());
         });
     }
 

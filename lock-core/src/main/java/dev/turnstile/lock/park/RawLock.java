@@ -318,8 +318,13 @@ public abstract class RawLock {
                 return PARK_AGAIN; // handed the lock (unlockFair): CLAIMED, then GRANTED
             }
             if (tryAcquire(mode, true)) {
-                leaveQueueHolding(node);
-                return ACQUIRED;
+                if (leaveQueueHolding(node)) {
+                    return ACQUIRED;
+                }
+                // A hand-off granted this (shared) mode to us meanwhile: give back the hold we just
+                // took ourselves and keep the granted one, which comes with the grant's signal.
+                release(mode, false);
+                return PARK_AGAIN;
             }
             if (interruptible && Thread.currentThread().isInterrupted() && cancel(node)) {
                 Thread.interrupted();
@@ -379,12 +384,18 @@ public abstract class RawLock {
     /**
      * Under the guard: a woken waiter took the lock; it leaves the queue and the next head is armed
      * (or admitted, if its mode fits beside the new hold).
+     *
+     * @return {@code false} if a hand-off had already detached and granted it (possible for a shared
+     *         mode, which its own attempt could take as well): it then holds the mode twice
      */
-    private void leaveQueueHolding(ThreadWaiter node) {
+    private boolean leaveQueueHolding(ThreadWaiter node) {
         WaitQueue q = (WaitQueue) queue;
         Waiter admitted;
         q.lock();
         try {
+            if (node.status() != Waiter.WOKEN) {
+                return false;
+            }
             q.unlink(node);
             node.setStatus(Waiter.GRANTED);
             admitted = admit(q, false, 0, HAND_OFF);
@@ -392,6 +403,7 @@ public abstract class RawLock {
             q.unlock();
         }
         signal(admitted);
+        return true;
     }
 
     /**

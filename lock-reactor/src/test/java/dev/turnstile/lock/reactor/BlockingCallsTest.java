@@ -17,7 +17,6 @@ import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -71,10 +70,6 @@ class BlockingCallsTest {
     }
 
     @Test
-    @Disabled("lock-core defect: RawLock.acquireBlocking spins (Thread.onSpinWait, which BlockHound reports as a "
-            + "blocking call) before BlockingCheck.beforePark refuses the call, so a strict refusal on a Reactor "
-            + "non-blocking thread is still reported by BlockHound (intermittently: only while onSpinWait is not yet "
-            + "JIT-compiled to its intrinsic); the check should run before the spin phase")
     void strictRefusesBeforeSpinningOnANonBlockingThread() {
         BlockingCalls.setPolicy(BlockingCalls.Policy.STRICT);
         MutexGuard<String> held = mutex.lock();

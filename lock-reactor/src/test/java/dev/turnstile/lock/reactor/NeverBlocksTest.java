@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import reactor.blockhound.BlockingOperationError;
 import reactor.core.publisher.Flux;
@@ -111,10 +110,6 @@ class NeverBlocksTest {
     }
 
     @Test
-    @Disabled("lock-core defect: WaitQueue.lockContended() spins with Thread.onSpinWait() and then Thread.yield() while "
-            + "another thread holds the queue guard; BlockHound reports both on a Reactor non-blocking thread, so an "
-            + "asynchronous acquisition from Schedulers.parallel() blocks whenever it meets a contended guard. "
-            + "Reproduced deterministically by holding the guard from the test thread.")
     void anAsynchronousAcquisitionThatMeetsAContendedQueueGuardDoesNotBlock() throws Exception {
         Mutex<long[]> mutex = new Mutex<>(new long[1]);
         MutexGuard<long[]> held = mutex.lock();
@@ -147,8 +142,6 @@ class NeverBlocksTest {
     }
 
     @Test
-    @Disabled("lock-core defect (the same as above): fails intermittently while platform and virtual threads contend "
-            + "the queue guard, when a parallel thread's enqueue or cancel meets the guard held (Thread.onSpinWait)")
     void neverBlocksWhileBlockingPlatformAndVirtualThreadsContendTheSameMutex() throws Exception {
         Mutex<long[]> mutex = new Mutex<>(new long[1]);
         AtomicBoolean stop = new AtomicBoolean();
