@@ -721,6 +721,12 @@ public final class RwLock<T> extends RawLock {
         return mode == WRITE;
     }
 
+    /** Readers pass a queue headed by another reader (never one headed by a writer or an upgrade). */
+    @Override
+    protected boolean bargesPastHead(int mode, int headMode) {
+        return mode == READ && (headMode == READ || headMode == READ_RECURSIVE);
+    }
+
     /** The upgrade and recursive reads wait for nothing their caller is not already ahead of. */
     @Override
     protected boolean jumpsQueue(int mode) {

@@ -198,7 +198,32 @@ public abstract class RawLock {
 
     /** Whether an arrival in {@code mode} may barge under this lock's policy. */
     private boolean mayBarge(int mode) {
-        return jumpsQueue(mode) || (config().fairness() != Fairness.FIFO && bargesPastWaiters(mode));
+        if (jumpsQueue(mode)) {
+            return true;
+        }
+        Object q = queue;
+        LockConfig c = q instanceof WaitQueue wq ? wq.config : (LockConfig) q;
+        if (c.fairness() == Fairness.FIFO) {
+            return false;
+        }
+        if (bargesPastWaiters(mode)) {
+            return true;
+        }
+        Waiter head = q instanceof WaitQueue wq ? wq.peekHead() : null;
+        return head == null || head.status() == Waiter.WOKEN || bargesPastHead(mode, head.mode);
+    }
+
+    /**
+     * For a mode that does not barge past waiters in general: whether it may barge past a queue whose
+     * head waits in {@code headMode} (a snapshot read without the guard; the decision is a policy,
+     * the CAS on the state word is what keeps it correct). A read lock lets readers pass a queue
+     * headed by a reader, as {@code ReentrantReadWriteLock} does, never one headed by a waiting
+     * writer. Any mode that may barge at all also passes a head that is in flight (woken, competing):
+     * it arms again if it loses, and from then on the queue holds arrivals back; the fairness timer
+     * hands the lock to it within about a timer interval.
+     */
+    protected boolean bargesPastHead(int mode, int headMode) {
+        return false;
     }
 
     /**

@@ -36,7 +36,7 @@ public final class WaitQueue {
     final LockConfig config;
 
     private volatile int guard;
-    private Waiter head;
+    private volatile Waiter head;
     private Waiter tail;
     private volatile int size;
 
@@ -93,6 +93,11 @@ public final class WaitQueue {
     // ---- the list (guarded)
 
     Waiter head() {
+        return head;
+    }
+
+    /** The head, read without the guard: a snapshot for barging decisions only. */
+    Waiter peekHead() {
         return head;
     }
 
