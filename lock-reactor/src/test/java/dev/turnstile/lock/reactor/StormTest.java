@@ -119,6 +119,13 @@ class StormTest {
         assertTrue(blocking.join(Duration.ofSeconds(30)), "the blocking thread is stuck: " + mutex);
         timers.dispose();
         Awaitility.await().atMost(Duration.ofSeconds(60))
+                .alias("granted + withdrawn + errors == submitted")
+                .conditionEvaluationListener(c -> {
+                    if (c.getRemainingTimeInMS() < 1000) {
+                        System.err.println("storm: submitted " + submitted.sum() + " granted " + granted.sum()
+                                + " withdrawn " + withdrawn.sum() + " errors " + errors.sum() + " " + mutex);
+                    }
+                })
                 .until(() -> granted.sum() + withdrawn.sum() + errors.sum() == submitted.sum());
         assertEquals(SUBSCRIPTIONS, submitted.sum(), "every subscription requested, so every one submitted");
         assertEquals(0, errors.sum());
