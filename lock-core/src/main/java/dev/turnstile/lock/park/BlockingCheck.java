@@ -49,13 +49,13 @@ public final class BlockingCheck {
     }
 
     /**
-     * Before the current thread waits for {@code lock} (whose queue is {@code q}): if it must not
-     * block, warn (once per lock) or throw, as the policy says. Throws before anything is changed.
+     * Before the current thread waits for {@code lock}: if it must not block, warn (once per lock,
+     * recorded in its wait queue) or throw, as the policy says. Throws before anything is changed.
      *
      * @return {@code true} if the current thread must not block (it should then not spin either)
      * @throws IllegalStateException in strict mode, on a thread that must not block
      */
-    static boolean beforeWait(Object lock, WaitQueue q) {
+    static boolean beforeWait(RawLock lock) {
         int p = policy;
         if (p == OFF) {
             return false;
@@ -69,7 +69,7 @@ public final class BlockingCheck {
         if (p == STRICT) {
             throw new IllegalStateException(message);
         }
-        if (q.markBlockingWarned()) {
+        if (lock.waitQueue().markBlockingWarned()) {
             LOG.log(System.Logger.Level.WARNING, message + " (warned once per lock; counted in BlockingCalls.detected())");
         }
         return true;

@@ -75,7 +75,7 @@ public abstract class RawCondvar {
     protected final int await(RawLock heldLock, int mode, boolean interruptible, long timeoutNanos) {
         final boolean timed = timeoutNanos >= 0;
         final long deadline = timed ? System.nanoTime() + timeoutNanos : 0L;
-        BlockingCheck.beforeWait(heldLock, heldLock.waitQueue()); // may throw: the lock is still held
+        BlockingCheck.beforeWait(heldLock); // may throw: the lock is still held
         ThreadWaiter node = new ThreadWaiter(mode, Thread.currentThread());
         enqueue(node, heldLock);
         heldLock.release(mode, false);

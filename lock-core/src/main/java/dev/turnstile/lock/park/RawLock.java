@@ -201,15 +201,14 @@ public abstract class RawLock {
         if (jumpsQueue(mode)) {
             return true;
         }
-        Object q = queue;
-        LockConfig c = q instanceof WaitQueue wq ? wq.config : (LockConfig) q;
-        if (c.fairness() == Fairness.FIFO) {
+        if (config().fairness() == Fairness.FIFO) {
             return false;
         }
         if (bargesPastWaiters(mode)) {
             return true;
         }
-        Waiter head = q instanceof WaitQueue wq ? wq.peekHead() : null;
+        WaitQueue q = waitQueueIfPresent();
+        Waiter head = q != null ? q.head() : null;
         return head == null || head.status() == Waiter.WOKEN || bargesPastHead(mode, head.mode);
     }
 
@@ -255,7 +254,7 @@ public abstract class RawLock {
                 }
                 // About to wait: a thread that must not block is refused here (strict) before it
                 // changes anything, and does not spin either way (a spin is a wait too).
-                boolean mustNotBlock = BlockingCheck.beforeWait(this, waitQueue());
+                boolean mustNotBlock = BlockingCheck.beforeWait(this);
                 int spinRound = virtual || mustNotBlock ? ARRIVAL_SPIN_ROUNDS : 0;
                 for (;;) {
                     if (tryAcquire(mode, mayBarge(mode))) {
@@ -530,10 +529,7 @@ public abstract class RawLock {
         } finally {
             q.unlock();
         }
-        if (woken != null) {
-            LockSupport.unpark(((ThreadWaiter) woken).thread);
-        }
-        signal(admitted);
+        tell(woken, admitted);
     }
 
     /**
@@ -612,6 +608,14 @@ public abstract class RawLock {
                 return chain;
             }
         }
+    }
+
+    /** Outside the guard: unparks a head woken in place, then tells the granted chain. */
+    private void tell(Waiter woken, Waiter admitted) {
+        if (woken != null) {
+            LockSupport.unpark(((ThreadWaiter) woken).thread);
+        }
+        signal(admitted);
     }
 
     /**
@@ -730,10 +734,7 @@ public abstract class RawLock {
         } finally {
             q.unlock();
         }
-        if (woken != null) {
-            LockSupport.unpark(((ThreadWaiter) woken).thread);
-        }
-        signal(admitted);
+        tell(woken, admitted);
         return true;
     }
 

@@ -92,12 +92,11 @@ public final class WaitQueue {
 
     // ---- the list (guarded)
 
+    /**
+     * The first waiter. Exact under the guard; volatile so that a barging decision may read a
+     * snapshot of it without the guard ({@code RawLock.mayBarge}).
+     */
     Waiter head() {
-        return head;
-    }
-
-    /** The head, read without the guard: a snapshot for barging decisions only. */
-    Waiter peekHead() {
         return head;
     }
 
