@@ -20,8 +20,9 @@ import java.util.Objects;
  *
  * The policy is global. Its initial value comes from the system property
  * {@code dev.turnstile.lock.blockingCalls} ({@code warn}, {@code strict} or {@code off}); tests and
- * applications may change it at any time with {@link #setPolicy}. Only a call that is about to park
- * pays for the check: acquisitions that do not wait never consult a detector.
+ * applications may change it at any time with {@link #setPolicy}. Only a call that finds the lock
+ * taken pays for the check (before it spins or parks): acquisitions that find it free never consult
+ * a detector.
  */
 public final class BlockingCalls {
     /** The system property that sets the initial {@link Policy}. */

@@ -6,7 +6,8 @@ package dev.turnstile.lock.spi;
  *
  * <p>Turnstile asks every installed detector just before one of its blocking calls ({@code lock()},
  * {@code read()}, {@code write()}, a timed {@code tryLock}, {@code Condvar.await}, a blocking upgrade)
- * is about to park the current thread; an acquisition that does not wait never asks. What then
+ * finds the lock taken, before the current thread spins or parks; an acquisition that finds the lock
+ * free never asks. What then
  * happens is the {@link dev.turnstile.lock.BlockingCalls} policy: a warning by default, an
  * {@link IllegalStateException} in strict mode.
  *
@@ -20,7 +21,7 @@ public interface NonBlockingThreadDetector {
     /**
      * Whether the current thread must not block, and why.
      *
-     * <p>Called on the thread that is about to park; must be cheap, must not block and must not
+     * <p>Called on the thread that is about to wait; must be cheap, must not block and must not
      * throw.
      *
      * @return {@code null} if the current thread may block; otherwise a short description of the
