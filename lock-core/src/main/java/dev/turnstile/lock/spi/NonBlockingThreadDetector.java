@@ -4,7 +4,7 @@ package dev.turnstile.lock.spi;
  * Tells Turnstile which threads must never block: a Reactor non-blocking scheduler thread, a Vert.x
  * event loop, or any thread of a framework whose callers are promised that it never parks.
  *
- * <p>Turnstile asks every installed detector just before one of its blocking calls ({@code lock()},
+ * <p>Turnstile asks every installed detector as soon as one of its blocking calls ({@code lock()},
  * {@code read()}, {@code write()}, a timed {@code tryLock}, {@code Condvar.await}, a blocking upgrade)
  * finds the lock taken, before the current thread spins or parks; an acquisition that finds the lock
  * free never asks. What then
