@@ -108,10 +108,11 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
             if (s == CONSUMED || s == LENT_CLOSED) {
                 return false;
             }
-            if (s != LENT) {
+            if (s == CLOSED) {
                 throw alreadyClosed();
             }
-            if (STATE.compareAndSet(this, LENT, LENT_CLOSED)) {
+            // OPEN: a cancelled upgrade gave the lent hold back after leaveOpen failed; try again.
+            if (s == LENT && STATE.compareAndSet(this, LENT, LENT_CLOSED)) {
                 return false; // the hold is with an asynchronous upgrade; released if it ever comes back
             }
         }
