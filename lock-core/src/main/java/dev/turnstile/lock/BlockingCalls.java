@@ -41,7 +41,7 @@ public final class BlockingCalls {
     private BlockingCalls() {
     }
 
-    /** The policy in force. */
+    /** {@return the policy in force} */
     public static Policy policy() {
         return Policy.values()[BlockingCheck.policy()];
     }
@@ -49,6 +49,7 @@ public final class BlockingCalls {
     /**
      * Sets the policy for every lock.
      *
+     * @param policy what blocking calls on threads that must not block do from now on
      * @throws NullPointerException if {@code policy} is null
      */
     public static void setPolicy(Policy policy) {
@@ -58,13 +59,14 @@ public final class BlockingCalls {
     /**
      * Adds a detector to those found by {@link java.util.ServiceLoader}.
      *
+     * @param detector asked, like the others, whether the current thread must not block
      * @throws NullPointerException if {@code detector} is null
      */
     public static void register(NonBlockingThreadDetector detector) {
         BlockingCheck.register(Objects.requireNonNull(detector, "detector"));
     }
 
-    /** How many times a blocking call was about to park a thread that must not block, in this JVM. */
+    /** {@return how many times a blocking call was about to park a thread that must not block, in this JVM} */
     public static long detected() {
         return BlockingCheck.detected();
     }

@@ -62,7 +62,7 @@ import java.util.concurrent.Executor;
  * usual pattern, therefore wakes nobody: it does not stampede a herd of threads onto a mutex that
  * is still held. Only when the mutex is free is the first notified thread woken.
  *
- * @see Mutex#asLock() for a {@link java.util.concurrent.locks.Condition} view backed by a condvar
+ * @see Mutex#asLock() Mutex.asLock(), whose newCondition() is a Condition view backed by a condvar
  */
 public final class Condvar extends RawCondvar {
     static {
@@ -76,6 +76,7 @@ public final class Condvar extends RawCondvar {
     /**
      * Releases the guard's mutex, waits until notified, and re-acquires the mutex. Not interruptible.
      *
+     * @param guard owns the mutex; it stays open and owns the mutex again when this returns
      * @throws NullPointerException  if {@code guard} is null
      * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
      */
@@ -87,6 +88,8 @@ public final class Condvar extends RawCondvar {
      * Releases the guard's mutex, waits until notified or until {@code timeout} elapses, and
      * re-acquires the mutex. Not interruptible.
      *
+     * @param guard   owns the mutex; it stays open and owns the mutex again when this returns
+     * @param timeout how long to wait for a notification at most
      * @return {@code true} if notified, {@code false} if the timeout elapsed first
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code timeout} is negative
@@ -102,6 +105,8 @@ public final class Condvar extends RawCondvar {
      * re-acquires the mutex. The deadline is converted once, on entry, into a wait on the monotonic
      * clock; a deadline in the past still releases and re-acquires the mutex. Not interruptible.
      *
+     * @param guard    owns the mutex; it stays open and owns the mutex again when this returns
+     * @param deadline when to stop waiting for a notification
      * @return {@code true} if notified, {@code false} if the deadline passed first
      * @throws NullPointerException  if an argument is null
      * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
@@ -115,6 +120,7 @@ public final class Condvar extends RawCondvar {
     /**
      * Releases the guard's mutex, waits until notified or interrupted, and re-acquires the mutex.
      *
+     * @param guard owns the mutex; it stays open and owns the mutex again when this returns or throws
      * @throws InterruptedException  if interrupted before being notified (including before the call);
      *                               the mutex is held again and the interrupt status is cleared
      * @throws NullPointerException  if {@code guard} is null
@@ -128,6 +134,8 @@ public final class Condvar extends RawCondvar {
      * Releases the guard's mutex, waits until notified, interrupted, or until {@code timeout}
      * elapses, and re-acquires the mutex.
      *
+     * @param guard   owns the mutex; it stays open and owns the mutex again when this returns or throws
+     * @param timeout how long to wait for a notification at most
      * @return {@code true} if notified, {@code false} if the timeout elapsed first
      * @throws InterruptedException     if interrupted before being notified (including before the
      *                                  call); the mutex is held again and the interrupt status is cleared
@@ -196,6 +204,9 @@ public final class Condvar extends RawCondvar {
      * mutex: the waiter is withdrawn from this condvar, or from the mutex's queue if it was notified
      * meanwhile, and a grant already on its way is released when it arrives.
      *
+     * @param guard owns the mutex; closed by this call
+     * @param <T>   the type of the mutex's value
+     * @return a future of a new guard that owns the mutex again once this condvar was notified
      * @throws NullPointerException  if {@code guard} is null
      * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
      *                               (then the guard is still open and the mutex held)
@@ -216,6 +227,10 @@ public final class Condvar extends RawCondvar {
      * for a notification, not the re-acquisition (as for {@link #await(MutexGuard, Duration)}); it is
      * cancelled as soon as the wait ends otherwise.
      *
+     * @param guard   owns the mutex; closed by this call
+     * @param timeout how long to wait for a notification at most
+     * @param <T>     the type of the mutex's value
+     * @return a future of the new guard, and whether a notification ended the wait
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code timeout} is negative
      * @throws IllegalStateException    if the guard is closed, or threads wait here with another mutex
@@ -239,7 +254,11 @@ public final class Condvar extends RawCondvar {
      * gives up the wait and the mutex: it returns {@code true} if no callback will run (a notification
      * the waiter had received is then passed on to the next waiter).
      *
+     * @param guard    owns the mutex; closed by this call
+     * @param callback receives a new guard once this condvar was notified and the mutex is held again
      * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @param <T>      the type of the mutex's value
+     * @return the handle through which the wait can be given up
      * @throws NullPointerException  if {@code guard} or {@code callback} is null
      * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
      */
@@ -257,7 +276,12 @@ public final class Condvar extends RawCondvar {
      * {@link Wakeup} (the new guard, and whether a notification ended the wait) once the mutex is held
      * again. Cancellation as for {@link #awaitAsync(MutexGuard, LockCallback, Executor)}.
      *
+     * @param guard    owns the mutex; closed by this call
+     * @param timeout  how long to wait for a notification at most
+     * @param callback receives the {@link Wakeup} once the mutex is held again
      * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @param <T>      the type of the mutex's value
+     * @return the handle through which the wait can be given up
      * @throws NullPointerException     if {@code guard}, {@code timeout} or {@code callback} is null
      * @throws IllegalArgumentException if {@code timeout} is negative
      * @throws IllegalStateException    if the guard is closed, or threads wait here with another mutex

@@ -20,19 +20,37 @@ public abstract class LockBuilder<B extends LockBuilder<B>> {
     LockBuilder() {
     }
 
-    /** The fairness policy; {@link Fairness#EVENTUAL} by default. */
+    /**
+     * The fairness policy; {@link Fairness#EVENTUAL} by default.
+     *
+     * @param fairness the policy
+     * @return this builder
+     * @throws NullPointerException if {@code fairness} is null
+     */
     public final B fairness(Fairness fairness) {
         this.fairness = Objects.requireNonNull(fairness, "fairness");
         return self();
     }
 
-    /** A name for diagnostics and exception messages; none by default. */
+    /**
+     * A name for diagnostics and exception messages; none by default.
+     *
+     * @param name the lock's name, shown by {@code toString()}, in exception messages and in thread dumps
+     * @return this builder
+     * @throws NullPointerException if {@code name} is null
+     */
     public final B name(String name) {
         this.name = Objects.requireNonNull(name, "name");
         return self();
     }
 
-    /** The clock fairness decisions read; {@link NanoClock#SYSTEM} by default. For tests. */
+    /**
+     * The clock fairness decisions read; {@link NanoClock#SYSTEM} by default. For tests.
+     *
+     * @param clock the time source of the fairness timer (timeouts always use {@link System#nanoTime()})
+     * @return this builder
+     * @throws NullPointerException if {@code clock} is null
+     */
     public final B clock(NanoClock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
         return self();
@@ -43,6 +61,9 @@ public abstract class LockBuilder<B extends LockBuilder<B>> {
      * shorter, the more often a contended release hands off, trading throughput for tail latency.
      * Intervals beyond about 36 years are treated as that long (in effect, never).
      *
+     * @param meanInterval the mean time between two fairness hand-offs
+     * @return this builder
+     * @throws NullPointerException     if {@code meanInterval} is null
      * @throws IllegalArgumentException if not positive
      */
     public final B handOffEvery(Duration meanInterval) {
@@ -54,6 +75,9 @@ public abstract class LockBuilder<B extends LockBuilder<B>> {
      * Under {@link Fairness#EVENTUAL}, a critical section that held the lock longer than this (1 ms by
      * default) ends with a hand-off, so long holders cannot starve those queued behind them.
      *
+     * @param threshold the hold time beyond which a release hands the lock to the longest waiter
+     * @return this builder
+     * @throws NullPointerException     if {@code threshold} is null
      * @throws IllegalArgumentException if not positive
      */
     public final B handOffAfterHolding(Duration threshold) {

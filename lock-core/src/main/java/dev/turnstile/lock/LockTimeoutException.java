@@ -19,10 +19,14 @@ public class LockTimeoutException extends TimeoutException {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** The name the lock was built with, or {@code null} for an unnamed lock. */
     private final String lockName;
+    /** How long the acquisition waited (the requested timeout). */
     private final Duration wait;
 
     /**
+     * An exception that names the lock and the wait.
+     *
      * @param lockName the name the lock was built with, or {@code null} for an unnamed lock
      * @param wait     how long the acquisition waited (the requested timeout)
      * @throws NullPointerException if {@code wait} is null
@@ -34,12 +38,12 @@ public class LockTimeoutException extends TimeoutException {
         this.wait = wait;
     }
 
-    /** The name of the lock that was not acquired, or {@code null} if it has none. */
+    /** {@return the name of the lock that was not acquired, or {@code null} if it has none} */
     public String lockName() {
         return lockName;
     }
 
-    /** How long the acquisition waited before giving up. */
+    /** {@return how long the acquisition waited before giving up} */
     public Duration waitDuration() {
         return wait;
     }

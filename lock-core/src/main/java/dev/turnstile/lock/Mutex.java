@@ -60,7 +60,11 @@ public final class Mutex<T> extends RawLock {
     /** Guarded by this mutex; visibility comes from the acquire/release ordering of the state word. */
     private T value;
 
-    /** A mutex guarding {@code value} (which may be null) with the default settings. */
+    /**
+     * A mutex guarding {@code value} with the default settings.
+     *
+     * @param value the guarded value (may be null)
+     */
     public Mutex(T value) {
         this(value, LockConfig.DEFAULT);
     }
@@ -70,7 +74,7 @@ public final class Mutex<T> extends RawLock {
         this.value = value;
     }
 
-    /** A builder for a mutex with a fairness policy, name or clock of its own. */
+    /** {@return a builder for a mutex with a fairness policy, name or clock of its own} */
     public static Builder builder() {
         return new Builder();
     }
@@ -91,6 +95,7 @@ public final class Mutex<T> extends RawLock {
     /**
      * Acquires the mutex unless the thread is interrupted first.
      *
+     * @return the guard that owns the lock until closed
      * @throws InterruptedException if interrupted before or while waiting; the waiter has then left
      *                              the queue and the interrupt status is cleared
      */
@@ -102,6 +107,8 @@ public final class Mutex<T> extends RawLock {
     /**
      * Acquires the mutex only if it is free now. Like {@code ReentrantLock.tryLock()}, this takes a
      * free mutex even when others are queued, whatever the fairness policy.
+     *
+     * @return the guard that owns the lock until closed, or empty if the mutex is held
      */
     public Optional<MutexGuard<T>> tryLock() {
         return tryAcquire(EXCLUSIVE, true) ? Optional.of(new MutexGuard<>(this)) : Optional.empty();
@@ -112,6 +119,8 @@ public final class Mutex<T> extends RawLock {
      * attempt that respects the fairness policy. Not interruptible (see {@link #lock()}); on timeout
      * the waiter has left the queue.
      *
+     * @param timeout how long to wait at most
+     * @return the guard that owns the lock until closed, or empty if the timeout elapsed first
      * @throws NullPointerException     if {@code timeout} is null
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
@@ -125,6 +134,9 @@ public final class Mutex<T> extends RawLock {
      * Runs {@code action} on the value while holding the mutex, and returns its result. Allocates
      * nothing when the mutex is uncontended.
      *
+     * @param action reads or changes the value; it must not let the value escape if it is mutable
+     * @param <R>    the type of the result
+     * @return what {@code action} returned
      * @throws NullPointerException if {@code action} is null
      */
     public <R> R withLock(Function<? super T, ? extends R> action) {
@@ -142,6 +154,8 @@ public final class Mutex<T> extends RawLock {
      * new value. Allocates nothing of its own when the mutex is uncontended. The value is returned
      * after the mutex is released: if it is mutable, reading it afterwards is unguarded.
      *
+     * @param update computes the new value from the current one
+     * @return the new value
      * @throws NullPointerException if {@code update} is null
      */
     public T update(UnaryOperator<T> update) {
@@ -156,7 +170,7 @@ public final class Mutex<T> extends RawLock {
         }
     }
 
-    /** Whether the mutex is held right now (a snapshot, for monitoring and tests). */
+    /** {@return whether the mutex is held right now} A snapshot, for monitoring and tests. */
     public boolean isLocked() {
         return (state() & LOCKED) != 0;
     }
@@ -168,6 +182,8 @@ public final class Mutex<T> extends RawLock {
      * {@code unlock()} allocate nothing; the view itself is created once per mutex (in the side
      * state the mutex keeps once contended) and returned by every call.
      * {@link Lock#newCondition()} returns a condition backed by a {@link Condvar}.
+     *
+     * @return the {@link Lock} view of this mutex
      */
     public Lock asLock() {
         return attachment(Mutex::newLockView);
@@ -177,7 +193,7 @@ public final class Mutex<T> extends RawLock {
         return new MutexLockView((Mutex<?>) mutex);
     }
 
-    /** The name given to the builder, or {@code null}. */
+    /** {@return the name given to the builder, or {@code null}} */
     public String name() {
         return config().name();
     }
@@ -240,6 +256,8 @@ public final class Mutex<T> extends RawLock {
      * {@link java.util.concurrent.RejectedExecutionException}. Cancellation as for {@link #lockAsync()};
      * a grant that lost the race is released when it runs on {@code executor}.
      *
+     * @param executor runs the future's completion
+     * @return a future of the guard that owns the mutex until closed
      * @throws NullPointerException if {@code executor} is null
      */
     public CompletableFuture<MutexGuard<T>> lockAsync(Executor executor) {
@@ -256,6 +274,9 @@ public final class Mutex<T> extends RawLock {
      * dependents run on that scheduler's thread, as with {@code orTimeout}: they must be brief.
      * Completion on a grant and cancellation as for {@link #lockAsync()}.
      *
+     * @param timeout how long to wait at most
+     * @return a future of the guard that owns the mutex until closed, failed with a
+     *         {@link LockTimeoutException} if the timeout elapsed first
      * @throws NullPointerException     if {@code timeout} is null
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
@@ -268,6 +289,10 @@ public final class Mutex<T> extends RawLock {
      * As {@link #tryLockAsync(Duration)}, completing the future on {@code executor} whether it is
      * granted or times out.
      *
+     * @param timeout  how long to wait at most
+     * @param executor runs the future's completion
+     * @return a future of the guard that owns the mutex until closed, failed with a
+     *         {@link LockTimeoutException} if the timeout elapsed first
      * @throws NullPointerException     if {@code timeout} or {@code executor} is null
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
@@ -296,6 +321,9 @@ public final class Mutex<T> extends RawLock {
      * {@code body} runs where {@link #lockAsync()} would complete its future. The guard must not
      * escape the body; closing it inside is allowed.
      *
+     * @param body runs with the guard, and returns the stage whose completion releases the mutex
+     * @param <R>  the type of the body's result
+     * @return a future that completes as the body's stage does, once the mutex is released
      * @throws NullPointerException if {@code body} is null
      */
     public <R> CompletableFuture<R> withLockAsync(
@@ -307,6 +335,10 @@ public final class Mutex<T> extends RawLock {
     /**
      * As {@link #withLockAsync(Function)}, running {@code body} on {@code executor}.
      *
+     * @param body     runs with the guard, and returns the stage whose completion releases the mutex
+     * @param executor runs {@code body}
+     * @param <R>      the type of the body's result
+     * @return a future that completes as the body's stage does, once the mutex is released
      * @throws NullPointerException if {@code body} or {@code executor} is null
      */
     public <R> CompletableFuture<R> withLockAsync(
@@ -323,6 +355,8 @@ public final class Mutex<T> extends RawLock {
      * {@link LockCallback} for the contract and an adapter idiom. The callback runs on the granting
      * thread through the per-thread trampoline, possibly before this method returns.
      *
+     * @param callback receives the guard once the mutex is granted
+     * @return the handle through which the acquisition can be withdrawn
      * @throws NullPointerException if {@code callback} is null
      */
     public PendingLock lockAsync(LockCallback<? super MutexGuard<T>> callback) {
@@ -336,6 +370,9 @@ public final class Mutex<T> extends RawLock {
      * As {@link #lockAsync(LockCallback)}, running the callback on {@code executor}; if it rejects the
      * task, the mutex is released and {@link LockCallback#onFailed} runs on the releasing thread.
      *
+     * @param callback receives the guard once the mutex is granted
+     * @param executor runs the callback
+     * @return the handle through which the acquisition can be withdrawn
      * @throws NullPointerException if {@code callback} or {@code executor} is null
      */
     public PendingLock lockAsync(LockCallback<? super MutexGuard<T>> callback, Executor executor) {
@@ -450,7 +487,13 @@ public final class Mutex<T> extends RawLock {
         Builder() {
         }
 
-        /** A mutex guarding {@code value} (which may be null) with this builder's settings. */
+        /**
+         * A mutex guarding {@code value} with this builder's settings.
+         *
+         * @param value the guarded value (may be null)
+         * @param <T>   the type of the guarded value
+         * @return the new mutex
+         */
         public <T> Mutex<T> build(T value) {
             return new Mutex<>(value, config());
         }

@@ -16,24 +16,24 @@ import java.lang.invoke.VarHandle;
  * Every method throws {@link IllegalStateException} once the guard is closed, and the mutex is left
  * as it is. Like a stream, a guard is not thread-safe: hand it from one thread to another with the
  * usual happens-before (a queue, a future, an executor) and it works on any thread, but don't use
- * it from two threads at once.
- *
- * <p>Why the closed flag is a plain field: a guard whose flag is set by compare-and-set escapes, so
- * every {@code lock()} allocates one (24 B, and about 1.6x the time of a {@code ReentrantLock}
- * lock/unlock, measured in {@code docs/benchmarks.md}). With a plain flag the JIT removes the guard
- * altogether in the usual {@code try (var g = m.lock())} block: 0 B and the same time as
- * {@code ReentrantLock}. Closing the same guard twice in sequence is always detected; two threads
- * racing to close one guard is a data race the mutex detects only where it can (a release of an
- * unlocked mutex throws).
- *
- * <p>The one guard the library itself may release on another thread while user code holds it (a
- * {@code withLockAsync} body whose future is cancelled mid-run) is made shared before the body sees
- * it: its flag is then read volatile and set by compare-and-set, so the two closes cannot both
- * release, and the body sees the release.
+ * it from two threads at once. Closing the same guard twice in sequence is always detected.
  *
  * @param <T> the type of the guarded value
  */
 public final class MutexGuard<T> implements AutoCloseable {
+    /*
+     * Why the closed flag is a plain field: a guard whose flag is set by compare-and-set escapes, so
+     * every lock() allocates one (24 B, and about 1.6x the time of a ReentrantLock lock/unlock; see
+     * docs/benchmarks.md). With a plain flag the JIT removes the guard altogether in the usual
+     * try (var g = m.lock()) block: 0 B and the same time as ReentrantLock. Two threads racing to
+     * close one guard is a data race the mutex detects only where it can (a release of an unlocked
+     * mutex throws).
+     *
+     * The one guard the library itself may release on another thread while user code holds it (a
+     * withLockAsync body whose future is cancelled mid-run) is made shared before the body sees it:
+     * its flag is then read volatile and set by compare-and-set, so the two closes cannot both
+     * release, and the body sees the release.
+     */
     private final Mutex<T> mutex;
     /** Set before the release; plain unless {@link #shared}, see the class comment. */
     private boolean closed;
@@ -44,24 +44,33 @@ public final class MutexGuard<T> implements AutoCloseable {
         this.mutex = mutex;
     }
 
-    /** The guarded value. */
+    /**
+     * {@return the guarded value}
+     *
+     * @throws IllegalStateException if this guard was closed
+     */
     public T get() {
         checkOpen();
         return mutex.value();
     }
 
-    /** Replaces the guarded value. */
+    /**
+     * Replaces the guarded value.
+     *
+     * @param value the new value (may be null)
+     * @throws IllegalStateException if this guard was closed
+     */
     public void set(T value) {
         checkOpen();
         mutex.setValue(value);
     }
 
-    /** The mutex this guard holds. */
+    /** {@return the mutex this guard holds (or held, once closed)} */
     public Mutex<T> mutex() {
         return mutex;
     }
 
-    /** Whether this guard still holds the mutex. */
+    /** {@return whether this guard still holds the mutex} */
     public boolean isHeld() {
         return !isClosed();
     }

@@ -11,6 +11,8 @@ public interface NanoClock {
     /** The system's monotonic clock. */
     NanoClock SYSTEM = System::nanoTime;
 
-    /** The current time in nanoseconds; only differences between two readings are meaningful. */
+    /**
+     * {@return the current time in nanoseconds} Only differences between two readings are meaningful.
+     */
     long nanoTime();
 }

@@ -19,9 +19,9 @@ public interface PendingLock {
      */
     boolean cancel();
 
-    /** Whether the lock has been granted to this acquisition (its callback runs or has run). */
+    /** {@return whether the lock has been granted to this acquisition (its callback runs or has run)} */
     boolean isGranted();
 
-    /** Whether this acquisition was withdrawn before it was granted. */
+    /** {@return whether this acquisition was withdrawn before it was granted} */
     boolean isCancelled();
 }

@@ -10,16 +10,19 @@ import java.lang.invoke.VarHandle;
  * {@code close()} of the consumed guard does nothing, so that a consumed guard may still sit in a
  * try-with-resources block.
  *
- * <p>Like {@link MutexGuard}, a guard is not thread-safe (hand it over with a happens-before, don't
- * use it from two threads at once), and for the same measured reason: with a plain state field the
- * JIT removes the guard of a {@code try (var r = lock.read())} block altogether, while a
- * compare-and-set on it makes every acquisition allocate. The one guard the library itself may release
- * on another thread while user code holds it (a {@code with…Async} body cancelled mid-run) is made
- * {@link #share() shared} first, and closes by compare-and-set.
+ * <p>Like {@link MutexGuard}, a guard is not thread-safe: hand it over with a happens-before, don't
+ * use it from two threads at once.
  *
  * @param <T> the type of the guarded value
  */
 abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, WriteGuard, UpgradableGuard {
+    /*
+     * A plain state field, for MutexGuard's measured reason: the JIT then removes the guard of a
+     * try (var r = lock.read()) block altogether, while a compare-and-set on it makes every
+     * acquisition allocate. The one guard the library itself may release on another thread while
+     * user code holds it (a with…Async body cancelled mid-run) is made shared (share()) first, and
+     * closes by compare-and-set.
+     */
     final RwLock<T> lock;
     private static final int OPEN = 0;
     private static final int CLOSED = 1;
@@ -39,8 +42,8 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
     }
 
     /**
-     * The guarded value. Through a read or upgradable guard it must only be read: other readers see
-     * it at the same time.
+     * {@return the guarded value} Through a read or upgradable guard it must only be read: other
+     * readers see it at the same time.
      *
      * @throws IllegalStateException if this guard was closed, upgraded or downgraded
      */
@@ -49,12 +52,12 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
         return lock.value();
     }
 
-    /** The lock this guard holds. */
+    /** {@return the lock this guard holds (or held, once closed or consumed)} */
     public final RwLock<T> lock() {
         return lock;
     }
 
-    /** Whether this guard still holds its lock (it has not been closed, upgraded or downgraded). */
+    /** {@return whether this guard still holds its lock (it has not been closed, upgraded or downgraded)} */
     public final boolean isHeld() {
         return state() == OPEN;
     }

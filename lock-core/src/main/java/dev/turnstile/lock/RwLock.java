@@ -74,37 +74,39 @@ import java.util.function.UnaryOperator;
  * {@code …Interruptibly()} forms throw {@link InterruptedException} and leave no trace in the queue.
  * A timed-out acquisition has left the queue too.
  *
- * <h2>Implementation: the state word</h2>
- * The lock is a {@link RawLock} (the shared parking core) over these bits of its {@code int}; the
- * two top bits, {@code QUEUED} ("someone is queued") and {@code SIGNAL} ("the head needs a release
- * to act for it"), belong to the core.
- * <pre>
- *   bit 31    30       29       28          27           26 … 0
- *   QUEUED    SIGNAL   WRITER   UPGRADING   UPGRADABLE   reader count (plain and recursive readers)
- *
- *   lock bits                          meaning
- *   0                                  unlocked
- *   n                                  n readers
- *   UPGRADABLE + n                     an upgradable reader and n plain readers
- *   UPGRADABLE | UPGRADING + n         the upgradable reader is upgrading and waits for the n readers
- *                                      to leave; new plain readers wait (recursive readers may enter)
- *   WRITER                             one writer (an upgrade that completed looks the same)
- * </pre>
- * Waiters ask for one of these modes: READ, READ_RECURSIVE, UPGRADABLE, WRITE, and UPGRADE (the
- * upgradable reader waiting for readers: it waits at the head of the queue, since every other waiter
- * is behind its hold anyway). Downgrades, and an upgrade that gives up, are "releases" of a
- * transition mode: the core publishes the new bits and admits whoever now fits in one step.
- * Uncontended, every acquisition and release is one compare-and-set and allocates nothing but the
- * guard; {@link #withRead} and {@link #withWrite} allocate nothing at all.
- *
  * <h2>Memory</h2>
  * An unlocked {@code RwLock} is a state word, the value reference and one reference to shared
  * configuration: 24 bytes with compressed references, like a {@link Mutex}. The wait queue is
- * allocated the first time the lock is contended.
+ * allocated the first time the lock is contended. Uncontended, an acquisition allocates nothing but
+ * its guard; {@link #withRead} and {@link #withWrite} allocate nothing at all.
  *
  * @param <T> the type of the guarded value
  */
 public final class RwLock<T> extends RawLock {
+    /*
+     * Implementation: the state word.
+     *
+     * The lock is a RawLock (the shared parking core) over these bits of its int; the two top bits,
+     * QUEUED ("someone is queued") and SIGNAL ("the head needs a release to act for it"), belong to
+     * the core.
+     *
+     *   bit 31    30       29       28          27           26 … 0
+     *   QUEUED    SIGNAL   WRITER   UPGRADING   UPGRADABLE   reader count (plain and recursive readers)
+     *
+     *   lock bits                          meaning
+     *   0                                  unlocked
+     *   n                                  n readers
+     *   UPGRADABLE + n                     an upgradable reader and n plain readers
+     *   UPGRADABLE | UPGRADING + n         the upgradable reader is upgrading and waits for the n readers
+     *                                      to leave; new plain readers wait (recursive readers may enter)
+     *   WRITER                             one writer (an upgrade that completed looks the same)
+     *
+     * Waiters ask for one of these modes: READ, READ_RECURSIVE, UPGRADABLE, WRITE, and UPGRADE (the
+     * upgradable reader waiting for readers: it waits at the head of the queue, since every other
+     * waiter is behind its hold anyway). Downgrades, and an upgrade that gives up, are "releases" of a
+     * transition mode: the core publishes the new bits and admits whoever now fits in one step.
+     * Uncontended, every acquisition and release is one compare-and-set.
+     */
     static final int READERS_MASK = (1 << 27) - 1;
     static final int ONE_READER = 1;
     static final int UPGRADABLE = 1 << 27;
@@ -133,7 +135,11 @@ public final class RwLock<T> extends RawLock {
     /** Guarded by this lock; visibility comes from the acquire/release ordering of the state word. */
     private T value;
 
-    /** A lock guarding {@code value} (which may be null) with the default settings. */
+    /**
+     * A lock guarding {@code value} with the default settings.
+     *
+     * @param value the guarded value (may be null)
+     */
     public RwLock(T value) {
         this(value, LockConfig.DEFAULT);
     }
@@ -143,7 +149,7 @@ public final class RwLock<T> extends RawLock {
         this.value = value;
     }
 
-    /** A builder for a lock with a fairness policy, name or clock of its own. */
+    /** {@return a builder for a lock with a fairness policy, name or clock of its own} */
     public static Builder builder() {
         return new Builder();
     }
@@ -164,6 +170,7 @@ public final class RwLock<T> extends RawLock {
     /**
      * Acquires a read lock unless interrupted first.
      *
+     * @return the guard that owns the read lock until closed
      * @throws InterruptedException if interrupted before or while waiting; the waiter has then left
      *                              the queue and the interrupt status is cleared
      */
@@ -175,6 +182,8 @@ public final class RwLock<T> extends RawLock {
     /**
      * Acquires a read lock only if that needs no waiting: no writer holds the lock, no upgrade is
      * under way, and nobody is queued (a waiting writer is not overtaken, even by a {@code try}).
+     *
+     * @return the guard that owns the read lock until closed, or empty if that needs waiting
      */
     public Optional<ReadGuard<T>> tryRead() {
         return tryAcquire(READ, false) ? Optional.of(new ReadGuard<>(this)) : Optional.empty();
@@ -184,6 +193,8 @@ public final class RwLock<T> extends RawLock {
      * Acquires a read lock if it becomes available within {@code timeout}. Not interruptible; on
      * timeout the waiter has left the queue.
      *
+     * @param timeout how long to wait at most
+     * @return the guard that owns the read lock until closed, or empty if the timeout elapsed first
      * @throws NullPointerException     if {@code timeout} is null
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
@@ -197,6 +208,8 @@ public final class RwLock<T> extends RawLock {
      * the lock, even past a queued writer or a pending upgrade, so a nested read cannot deadlock
      * (see the class documentation). Not interruptible. It does not check that the caller holds a
      * read lock; a caller that does not may delay queued writers.
+     *
+     * @return the guard that owns this read hold until closed
      */
     public ReadGuard<T> readRecursive() {
         acquireReadRecursive();
@@ -207,6 +220,9 @@ public final class RwLock<T> extends RawLock {
      * Runs {@code action} on the value under a read lock and returns its result. Allocates nothing
      * when the lock is uncontended.
      *
+     * @param action reads the value (other readers may read it at the same time)
+     * @param <R>    the type of the result
+     * @return what {@code action} returned
      * @throws NullPointerException if {@code action} is null
      */
     public <R> R withRead(Function<? super T, ? extends R> action) {
@@ -234,6 +250,7 @@ public final class RwLock<T> extends RawLock {
     /**
      * Acquires the write lock unless interrupted first.
      *
+     * @return the guard that owns the write lock until closed
      * @throws InterruptedException if interrupted before or while waiting; the waiter has then left
      *                              the queue and the interrupt status is cleared
      */
@@ -245,6 +262,8 @@ public final class RwLock<T> extends RawLock {
     /**
      * Acquires the write lock only if it is free now. Like {@code ReentrantLock.tryLock()}, this takes
      * a free lock even when others are queued, whatever the fairness policy.
+     *
+     * @return the guard that owns the write lock until closed, or empty if the lock is held
      */
     public Optional<WriteGuard<T>> tryWrite() {
         return tryAcquire(WRITE, true) ? Optional.of(new WriteGuard<>(this)) : Optional.empty();
@@ -254,6 +273,8 @@ public final class RwLock<T> extends RawLock {
      * Acquires the write lock if it becomes available within {@code timeout}. Not interruptible; on
      * timeout the waiter has left the queue (and readers it held back are admitted).
      *
+     * @param timeout how long to wait at most
+     * @return the guard that owns the write lock until closed, or empty if the timeout elapsed first
      * @throws NullPointerException     if {@code timeout} is null
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
@@ -266,6 +287,9 @@ public final class RwLock<T> extends RawLock {
      * Runs {@code action} on the value under the write lock and returns its result. Allocates
      * nothing when the lock is uncontended.
      *
+     * @param action reads or changes the value; it must not let the value escape if it is mutable
+     * @param <R>    the type of the result
+     * @return what {@code action} returned
      * @throws NullPointerException if {@code action} is null
      */
     public <R> R withWrite(Function<? super T, ? extends R> action) {
@@ -282,6 +306,8 @@ public final class RwLock<T> extends RawLock {
      * Replaces the value with {@code update.apply(value)} under the write lock and returns the new
      * value. Allocates nothing of its own when the lock is uncontended.
      *
+     * @param update computes the new value from the current one
+     * @return the new value
      * @throws NullPointerException if {@code update} is null
      */
     public T update(UnaryOperator<T> update) {
@@ -314,6 +340,7 @@ public final class RwLock<T> extends RawLock {
     /**
      * Acquires the upgradable read lock unless interrupted first.
      *
+     * @return the guard that owns the upgradable read lock until closed, upgraded or downgraded
      * @throws InterruptedException if interrupted before or while waiting; the waiter has then left
      *                              the queue and the interrupt status is cleared
      */
@@ -322,7 +349,11 @@ public final class RwLock<T> extends RawLock {
         return new UpgradableGuard<>(this);
     }
 
-    /** Acquires the upgradable read lock only if that needs no waiting (see {@link #tryRead()}). */
+    /**
+     * Acquires the upgradable read lock only if that needs no waiting (see {@link #tryRead()}).
+     *
+     * @return the guard that owns the upgradable read lock, or empty if that needs waiting
+     */
     public Optional<UpgradableGuard<T>> tryUpgradableRead() {
         return tryAcquire(UPGRADABLE_READ, false) ? Optional.of(new UpgradableGuard<>(this)) : Optional.empty();
     }
@@ -331,6 +362,8 @@ public final class RwLock<T> extends RawLock {
      * Acquires the upgradable read lock if it becomes available within {@code timeout}. Not
      * interruptible; on timeout the waiter has left the queue.
      *
+     * @param timeout how long to wait at most
+     * @return the guard that owns the upgradable read lock, or empty if the timeout elapsed first
      * @throws NullPointerException     if {@code timeout} is null
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
@@ -352,6 +385,8 @@ public final class RwLock<T> extends RawLock {
      * on the granting thread through the per-thread trampoline (before this method returns if it is
      * free now). Cancelling or completing the future withdraws the waiter; a grant that lost the
      * race is released when it arrives (see {@link Mutex#lockAsync()}).
+     *
+     * @return a future of the guard that owns the read lock until closed
      */
     public CompletableFuture<ReadGuard<T>> readAsync() {
         return submit(new LockFuture<>(RwAcquisition.<T>reads(), null));
@@ -360,6 +395,8 @@ public final class RwLock<T> extends RawLock {
     /**
      * As {@link #readAsync()}, completing the future on {@code executor}.
      *
+     * @param executor runs the future's completion
+     * @return a future of the guard that owns the read lock until closed
      * @throws NullPointerException if {@code executor} is null
      */
     public CompletableFuture<ReadGuard<T>> readAsync(Executor executor) {
@@ -370,6 +407,8 @@ public final class RwLock<T> extends RawLock {
     /**
      * Acquires the write lock without blocking any thread, under the same policy as {@link #write()}.
      * Completion and cancellation as for {@link #readAsync()}.
+     *
+     * @return a future of the guard that owns the write lock until closed
      */
     public CompletableFuture<WriteGuard<T>> writeAsync() {
         return submit(new LockFuture<>(RwAcquisition.<T>writes(), null));
@@ -378,6 +417,8 @@ public final class RwLock<T> extends RawLock {
     /**
      * As {@link #writeAsync()}, completing the future on {@code executor}.
      *
+     * @param executor runs the future's completion
+     * @return a future of the guard that owns the write lock until closed
      * @throws NullPointerException if {@code executor} is null
      */
     public CompletableFuture<WriteGuard<T>> writeAsync(Executor executor) {
@@ -389,6 +430,8 @@ public final class RwLock<T> extends RawLock {
      * Acquires the upgradable read lock without blocking any thread, under the same policy as
      * {@link #upgradableRead()}. Completion and cancellation as for {@link #readAsync()}; the guard
      * can later be upgraded without blocking with {@link UpgradableGuard#upgradeAsync()}.
+     *
+     * @return a future of the guard that owns the upgradable read lock
      */
     public CompletableFuture<UpgradableGuard<T>> upgradableReadAsync() {
         return submit(new LockFuture<>(RwAcquisition.<T>upgradableReads(), null));
@@ -397,6 +440,8 @@ public final class RwLock<T> extends RawLock {
     /**
      * As {@link #upgradableReadAsync()}, completing the future on {@code executor}.
      *
+     * @param executor runs the future's completion
+     * @return a future of the guard that owns the upgradable read lock
      * @throws NullPointerException if {@code executor} is null
      */
     public CompletableFuture<UpgradableGuard<T>> upgradableReadAsync(Executor executor) {
@@ -410,6 +455,9 @@ public final class RwLock<T> extends RawLock {
      * {@code null}. Cancelling the returned future withdraws a queued acquisition but never releases
      * under a running body (exactly as {@link Mutex#withLockAsync(Function)} does for a mutex).
      *
+     * @param body runs with the guard, and returns the stage whose completion releases the read lock
+     * @param <R>  the type of the body's result
+     * @return a future that completes as the body's stage does, once the read lock is released
      * @throws NullPointerException if {@code body} is null
      */
     public <R> CompletableFuture<R> withReadAsync(Function<? super ReadGuard<T>, ? extends CompletionStage<R>> body) {
@@ -420,6 +468,9 @@ public final class RwLock<T> extends RawLock {
     /**
      * As {@link #withReadAsync(Function)}, under the write lock.
      *
+     * @param body runs with the guard, and returns the stage whose completion releases the write lock
+     * @param <R>  the type of the body's result
+     * @return a future that completes as the body's stage does, once the write lock is released
      * @throws NullPointerException if {@code body} is null
      */
     public <R> CompletableFuture<R> withWriteAsync(Function<? super WriteGuard<T>, ? extends CompletionStage<R>> body) {
@@ -431,7 +482,9 @@ public final class RwLock<T> extends RawLock {
      * Acquires a read lock without a future: {@code callback} receives the guard (see
      * {@link LockCallback} and {@link Mutex#lockAsync(LockCallback, Executor)}).
      *
+     * @param callback receives the guard once the read lock is granted
      * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @return the handle through which the acquisition can be withdrawn
      * @throws NullPointerException if {@code callback} is null
      */
     public PendingLock readAsync(LockCallback<? super ReadGuard<T>> callback, Executor executor) {
@@ -442,7 +495,9 @@ public final class RwLock<T> extends RawLock {
      * Acquires the write lock without a future: {@code callback} receives the guard (see
      * {@link LockCallback}).
      *
+     * @param callback receives the guard once the write lock is granted
      * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @return the handle through which the acquisition can be withdrawn
      * @throws NullPointerException if {@code callback} is null
      */
     public PendingLock writeAsync(LockCallback<? super WriteGuard<T>> callback, Executor executor) {
@@ -453,7 +508,9 @@ public final class RwLock<T> extends RawLock {
      * Acquires the upgradable read lock without a future: {@code callback} receives the guard (see
      * {@link LockCallback}).
      *
+     * @param callback receives the guard once the upgradable read lock is granted
      * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @return the handle through which the acquisition can be withdrawn
      * @throws NullPointerException if {@code callback} is null
      */
     public PendingLock upgradableReadAsync(LockCallback<? super UpgradableGuard<T>> callback, Executor executor) {
@@ -509,6 +566,8 @@ public final class RwLock<T> extends RawLock {
      * the write lock is not reentrant, and taking the read lock while holding the write lock throws
      * {@link IllegalStateException} (downgrade through {@link WriteGuard#downgrade()} instead).
      * Conditions are not supported. The view is created once per lock and returned by every call.
+     *
+     * @return the {@link ReadWriteLock} view of this lock
      */
     public ReadWriteLock asReadWriteLock() {
         return attachment(RwLock::newView);
@@ -518,26 +577,26 @@ public final class RwLock<T> extends RawLock {
         return new RwLockView((RwLock<?>) lock);
     }
 
-    /** Whether a writer holds the lock right now (a snapshot, for monitoring and tests). */
+    /** {@return whether a writer holds the lock right now} A snapshot, for monitoring and tests. */
     public boolean isWriteLocked() {
         return (state() & WRITER) != 0;
     }
 
     /**
-     * The number of read holds right now, the upgradable one included (a snapshot, for monitoring
-     * and tests).
+     * {@return the number of read holds right now, the upgradable one included} A snapshot, for
+     * monitoring and tests.
      */
     public int readHolds() {
         int s = state();
         return (s & READERS_MASK) + ((s & UPGRADABLE) != 0 ? 1 : 0);
     }
 
-    /** Whether an upgradable reader holds the lock right now (a snapshot). */
+    /** {@return whether an upgradable reader holds the lock right now} A snapshot. */
     public boolean isUpgradableLocked() {
         return (state() & UPGRADABLE) != 0;
     }
 
-    /** The name given to the builder, or {@code null}. */
+    /** {@return the name given to the builder, or {@code null}} */
     public String name() {
         return config().name();
     }
@@ -738,7 +797,13 @@ public final class RwLock<T> extends RawLock {
         Builder() {
         }
 
-        /** A lock guarding {@code value} (which may be null) with this builder's settings. */
+        /**
+         * A lock guarding {@code value} with this builder's settings.
+         *
+         * @param value the guarded value (may be null)
+         * @param <T>   the type of the guarded value
+         * @return the new lock
+         */
         public <T> RwLock<T> build(T value) {
             return new RwLock<>(value, config());
         }

@@ -65,6 +65,7 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
      * Becomes the writer if no plain reader is inside now. On success this guard is consumed; on
      * failure it keeps its upgradable hold.
      *
+     * @return the guard of the write hold, or empty if a plain reader is inside
      * @throws IllegalStateException if this guard was already closed or consumed
      */
     public Optional<WriteGuard<T>> tryUpgrade() {
@@ -81,6 +82,8 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
      * meanwhile. On success this guard is consumed; on timeout it keeps its upgradable hold and the
      * readers held back are let in. Not interruptible.
      *
+     * @param timeout how long to wait for the readers inside to leave
+     * @return the guard of the write hold, or empty if the readers did not leave in time
      * @throws NullPointerException     if {@code timeout} is null
      * @throws IllegalArgumentException if {@code timeout} is negative
      * @throws IllegalStateException    if this guard was already closed or consumed
@@ -129,7 +132,9 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
      * upgrade was called off and this guard holds its upgradable hold again (or, if this guard was
      * closed meanwhile, the hold was released); then no callback runs. Consumes this guard until then.
      *
+     * @param callback receives the write guard, or the failure that ended the upgrade
      * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @return the handle through which the upgrade can be called off
      * @throws NullPointerException  if {@code callback} is null
      * @throws IllegalStateException if this guard was already closed or consumed
      */

@@ -24,7 +24,12 @@ public final class WriteGuard<T> extends RwGuard<T> {
         super(lock);
     }
 
-    /** Replaces the guarded value. */
+    /**
+     * Replaces the guarded value.
+     *
+     * @param value the new value (may be null)
+     * @throws IllegalStateException if this guard was closed or downgraded
+     */
     public void set(T value) {
         checkOpen();
         lock.setValue(value);

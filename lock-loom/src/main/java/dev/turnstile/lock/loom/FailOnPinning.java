@@ -35,6 +35,8 @@ public @interface FailOnPinning {
     /**
      * Package prefixes (e.g. {@code "com.example"}); only pins with a frame under one of them fail
      * the test. Empty (the default): every pin fails it.
+     *
+     * @return the package prefixes whose pins fail the test, or none for every pin
      */
     String[] value() default {};
 
@@ -44,6 +46,8 @@ public @interface FailOnPinning {
      * virtual threads need a class at once, not something the code under test does. Default true.
      * Some such pins show no class-loader frame and are not recognized; warming the code path up
      * before the test (e.g. in {@code @BeforeAll}) avoids them.
+     *
+     * @return whether pins during class loading or initialization are ignored
      */
     boolean ignoreClassLoading() default true;
 }

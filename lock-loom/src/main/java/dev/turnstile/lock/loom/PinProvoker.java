@@ -35,6 +35,7 @@ public final class PinProvoker {
      * Runs {@code action} on the calling thread inside a class initializer. On a virtual thread,
      * every blocking operation in {@code action} pins the carrier.
      *
+     * @param action the code to run pinned
      * @throws NullPointerException if {@code action} is null
      * @throws RuntimeException     or {@link Error}: whatever {@code action} throws, unwrapped
      */

@@ -34,6 +34,8 @@ public record PinnedEvent(String threadName, Instant start, Duration duration, S
      * sub-packages: {@code "dev.turnstile"} matches {@code dev.turnstile.lock.Mutex} but not
      * {@code dev.turnstilex.Other}. A trailing dot is allowed.
      *
+     * @param packagePrefix a package name such as {@code "com.example"}
+     * @return whether a frame's class is in that package or below it
      * @throws IllegalArgumentException if {@code packagePrefix} is blank
      */
     public boolean hasFrameUnder(String packagePrefix) {
@@ -53,6 +55,8 @@ public record PinnedEvent(String threadName, Instant start, Duration duration, S
      * class loader's {@code loadClass}. JDK 25 pins a virtual thread that contends for a class-loading
      * lock or waits for a class initializer; that happens once per class, the first time many
      * virtual threads need it at once, whatever the code does with locks.
+     *
+     * @return whether this pin came from class loading or initialization
      */
     public boolean duringClassLoading() {
         if (reason.startsWith("Waited for initialization")) {
@@ -73,6 +77,9 @@ public record PinnedEvent(String threadName, Instant start, Duration duration, S
     /**
      * A human-readable description: thread, duration, reason and at most {@code maxFrames} frames,
      * one per line, for assertion messages.
+     *
+     * @param maxFrames how many frames to print at most, innermost first
+     * @return the description, over several lines
      */
     public String describe(int maxFrames) {
         StringBuilder text = new StringBuilder("virtual thread '").append(threadName)

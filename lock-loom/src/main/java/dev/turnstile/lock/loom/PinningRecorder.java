@@ -76,6 +76,7 @@ public final class PinningRecorder implements AutoCloseable {
     /**
      * Starts recording pinning events now.
      *
+     * @return the recorder; {@link #stop()} or {@link #close()} it
      * @throws IllegalStateException if JFR is not available or cannot start a recording
      */
     public static PinningRecorder start() {
@@ -86,6 +87,8 @@ public final class PinningRecorder implements AutoCloseable {
      * Records pinning while {@code workload} runs on the calling thread, and returns what was seen.
      * The workload must wait for the threads it starts before returning (see the class notes).
      *
+     * @param workload the code to run while recording
+     * @return the pinning events recorded while the workload ran
      * @throws Exception whatever the workload throws; the recording is discarded then
      */
     public static PinningReport record(Workload workload) throws Exception {
@@ -98,6 +101,7 @@ public final class PinningRecorder implements AutoCloseable {
     /**
      * Stops recording, waits until every event recorded so far has been delivered, and returns them.
      *
+     * @return the pinning events recorded since {@link #start()}
      * @throws IllegalStateException if this recorder was already stopped or closed
      */
     public PinningReport stop() {
@@ -149,7 +153,11 @@ public final class PinningRecorder implements AutoCloseable {
     /** Code to run while recording; may throw, and must join the threads it starts before returning. */
     @FunctionalInterface
     public interface Workload {
-        /** Runs the workload. */
+        /**
+         * Runs the workload.
+         *
+         * @throws Exception whatever the workload throws
+         */
         void run() throws Exception;
     }
 }

@@ -22,7 +22,7 @@ public record PinningReport(List<PinnedEvent> events) {
         events = List.copyOf(events);
     }
 
-    /** Whether no pinning was recorded. */
+    /** {@return whether no pinning was recorded} */
     public boolean isEmpty() {
         return events.isEmpty();
     }
@@ -31,6 +31,8 @@ public record PinningReport(List<PinnedEvent> events) {
      * The events with at least one frame under any of the package prefixes (see
      * {@link PinnedEvent#hasFrameUnder(String)}); with no prefix, this report itself.
      *
+     * @param packagePrefixes package names such as {@code "com.example"}
+     * @return a report of the matching events
      * @throws IllegalArgumentException if a prefix is blank
      */
     public PinningReport withFrameUnder(String... packagePrefixes) {
@@ -49,12 +51,18 @@ public record PinningReport(List<PinnedEvent> events) {
         return new PinningReport(matching);
     }
 
-    /** The events that did not happen during class loading (see {@link PinnedEvent#duringClassLoading()}). */
+    /**
+     * {@return a report of the events that did not happen during class loading} See
+     * {@link PinnedEvent#duringClassLoading()}.
+     */
     public PinningReport withoutClassLoading() {
         return new PinningReport(events.stream().filter(event -> !event.duringClassLoading()).toList());
     }
 
-    /** Every event with its top frames, for assertion messages; "no pinning recorded" when empty. */
+    /**
+     * {@return every event with its top frames, for assertion messages} "no pinning recorded" when
+     * there is none.
+     */
     public String describe() {
         if (events.isEmpty()) {
             return "no pinning recorded";
