@@ -105,15 +105,21 @@ public final class Footprint {
     /**
      * Whether objects of {@code c} belong to a lock (as opposed to threads or values it refers to).
      * Lambdas (hidden classes) are not counted: a non-capturing lambda is one instance shared by
-     * every lock. A {@link ThreadLocal} (the key of a lock's per-thread count) is counted only when
-     * no thread is reachable, since a reachable thread brings the keys of all its thread-locals.
+     * every lock. Per-thread objects, a {@link ThreadLocal} (the key of a lock's per-thread count)
+     * and Turnstile's per-thread trampoline, are counted only when no thread is reachable: a reachable
+     * thread (a lock's owner or waiter) brings the keys and values of all its thread-locals.
      */
     private static boolean ownClass(Class<?> c, boolean threadsReachable) {
         String n = c.getName();
+        if (ThreadLocal.class.isAssignableFrom(c) || n.equals(PER_THREAD_TRAMPOLINE)) {
+            return !threadsReachable;
+        }
         return (n.startsWith("dev.turnstile.lock.") && !n.startsWith("dev.turnstile.lock.bench.") && !c.isHidden())
-                || n.startsWith("java.util.concurrent.locks.")
-                || (!threadsReachable && ThreadLocal.class.isAssignableFrom(c));
+                || n.startsWith("java.util.concurrent.locks.");
     }
+
+    /** The per-thread grant trampoline of the parking core: thread state, not lock state. */
+    private static final String PER_THREAD_TRAMPOLINE = "dev.turnstile.lock.park.Trampoline";
 
     private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
