@@ -34,11 +34,11 @@ final class BenchOptions {
             (--baseline) in the same repetition; wait per acquisition p50/p99/p99.9/max OVER ALL ACQUISITIONS
             (HdrHistogram; an acquisition that found its lock free counts as a wait of 0: only those that
             found it held read the clock, the others are added as zeros after the round) and, beside them,
-            "waited", the share that found the lock held; fairness as Jain's index of the operations each
-            worker had done when the first one finished (worst round); thread parks over the measured rounds
-            (JFR jdk.ThreadPark, threshold 0, no stack traces, the benchmark's own latches left out; with
-            virtual or async workers these are the carrier/pool threads' parks), total and per 1M
-            acquisitions; rounds stopped at the round cap; the sum check.
+            "waited", how many found the lock held (and their share); fairness as Jain's index of the
+            operations each worker had done when the first one finished (worst round); thread parks over
+            the measured rounds (JFR jdk.ThreadPark, threshold 0, no stack traces, the benchmark's own
+            latches left out; with virtual or async workers these are the carrier/pool threads' parks),
+            total and per 1M acquisitions; rounds stopped at the round cap; the sum check.
             Writes a terminal table and RESULTS/<timestamp>/lockbench.{csv,json,html}, lockbench-runs.csv and
             SVG charts, with the date, commit, JVM, machine and command line; RESULTS/latest points there.
 

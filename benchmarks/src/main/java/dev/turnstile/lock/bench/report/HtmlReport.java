@@ -51,12 +51,13 @@ public final class HtmlReport {
         html.append("</table>\n<p class=\"note\">How to read: throughput is the median measured round of each run"
                 + (report.reps() > 1 ? "; with " + report.reps() + " interleaved repetitions (one fresh JVM each) a bar"
                         + " is the median of the repetitions and its whisker their min–max" : "")
-                + ". Every wait figure is " + esc(Report.WAIT_POPULATION) + "; \"waited\" is the share of"
-                + " acquisitions that found their lock held. The ratio column divides by "
+                + ". Every wait figure is " + esc(Report.WAIT_POPULATION) + "; \"waited\" is how many"
+                + " acquisitions found their lock held, and their share of all acquisitions. The ratio column divides by "
                 + esc(report.baselineLabel()) + " in the same repetition and scenario. Parks are JFR jdk.ThreadPark"
                 + " events over the measured rounds. A hatched bar or a \"capped\" note means rounds were stopped at"
                 + " the round cap; such a throughput is what was done before the cap. synchronized has no wait"
-                + " times (a monitor cannot be probed without slowing its fast path).</p>\n");
+                + " times (a monitor cannot be probed without slowing its fast path). In the tables, Turnstile's"
+                + " rows are shaded orange and the baseline's blue.</p>\n");
         if (report.frontier()) {
             frontier(report, html, dir);
         }
@@ -100,7 +101,7 @@ public final class HtmlReport {
         html.append("<table class=\"summary\"><tr><th rowspan=\"2\">contender</th><th rowspan=\"2\">scenario</th>")
                 .append("<th rowspan=\"2\">ops/ms median<br>").append(range).append("</th><th rowspan=\"2\">÷ ")
                 .append(esc(report.baselineLabel())).append(reps ? "<br>median [min–max]" : "")
-                .append("</th><th rowspan=\"2\">waited</th><th colspan=\"4\">wait ").append(esc(Report.WAIT_POPULATION))
+                .append("</th><th rowspan=\"2\">waited<br>(share)</th><th colspan=\"4\">wait ").append(esc(Report.WAIT_POPULATION))
                 .append("</th><th rowspan=\"2\">Jain</th><th rowspan=\"2\">parks</th><th rowspan=\"2\">parks per<br>1M acq.</th>")
                 .append("<th rowspan=\"2\">capped<br>rounds</th><th rowspan=\"2\">warm-up<br>rounds").append(reps ? " (median)" : "")
                 .append("</th><th rowspan=\"2\">warm-up<br>capped</th><th rowspan=\"2\">sum</th></tr>\n")
@@ -124,8 +125,7 @@ public final class HtmlReport {
                     .append("</td><td>").append(!s.hasRatio() ? "n/a" : reps
                             ? String.format(Locale.ROOT, "%.2fx [%.2f–%.2f]", s.ratio(), s.ratioMin(), s.ratioMax())
                             : Summary.formatRatio(s.ratio()))
-                    .append("</td><td>").append(s.waitsMeasured()
-                            ? String.format(Locale.ROOT, "%.1f%%", 100 * s.waitedShare()) : "n/a");
+                    .append("</td><td>").append(TerminalTable.waited(s));
             for (double w : new double[] {s.waitP50(), s.waitP99(), s.waitP999(), s.waitMax()}) {
                 html.append("</td><td>").append(s.waitsMeasured() ? TerminalTable.nanos(Math.round(w)) : "n/a");
             }

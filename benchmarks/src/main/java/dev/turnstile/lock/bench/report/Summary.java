@@ -36,6 +36,7 @@ import java.util.function.ToDoubleFunction;
  * @param ratioMin      lowest of those ratios
  * @param ratioMax      highest of those ratios
  * @param waitedShare   median share of acquisitions that waited
+ * @param waitedCount   median number of acquisitions that waited (found their lock held), all measured rounds
  * @param waitP50       median over repetitions of the p50 wait over all acquisitions, ns
  * @param waitP99       … p99
  * @param waitP999      … p99.9
@@ -52,7 +53,7 @@ import java.util.function.ToDoubleFunction;
 public record Summary(String contender, String label, boolean turnstile, String workload, String workers, int locks,
                       int readPercent, int workerCount, int opsPerWorker, int rounds, int reps,
                       double opsPerMs, double opsPerMsMin, double opsPerMsMax, double slowestRound, double fastestRound,
-                      double ratio, double ratioMin, double ratioMax, double waitedShare,
+                      double ratio, double ratioMin, double ratioMax, double waitedShare, double waitedCount,
                       double waitP50, double waitP99, double waitP999, double waitMax, double jain,
                       double parks, double parksPerMillion, int cappedRounds, int warmupCapped, double warmupRounds,
                       boolean sumOk, String lockStats) {
@@ -62,7 +63,7 @@ public record Summary(String contender, String label, boolean turnstile, String 
             "contender", "label", "turnstile", "workload", "workers", "locks", "readPercent", "workerCount",
             "opsPerWorker", "rounds", "reps", "opsPerMsMedianOfReps", "opsPerMsMinRep", "opsPerMsMaxRep",
             "opsPerMsSlowestRound", "opsPerMsFastestRound", "ratioToBaselineMedian", "ratioToBaselineMin",
-            "ratioToBaselineMax", "waitedShareMedian", "allAcqWaitP50nsMedian", "allAcqWaitP99nsMedian",
+            "ratioToBaselineMax", "waitedShareMedian", "waitedAcquisitionsMedian", "allAcqWaitP50nsMedian", "allAcqWaitP99nsMedian",
             "allAcqWaitP999nsMedian", "allAcqWaitMaxNsMedian", "jainMedian", "parksMedian", "parksPer1MAcqMedian",
             "cappedRounds", "warmupCappedReps", "warmupRoundsMedian", "sumOk", "lockStats");
 
@@ -87,7 +88,8 @@ public record Summary(String contender, String label, boolean turnstile, String 
                 Integer.toString(readPercent), Integer.toString(workerCount), Integer.toString(opsPerWorker),
                 Integer.toString(rounds), Integer.toString(reps), Result.num(opsPerMs), Result.num(opsPerMsMin),
                 Result.num(opsPerMsMax), Result.num(slowestRound), Result.num(fastestRound), Result.num(ratio),
-                Result.num(ratioMin), Result.num(ratioMax), Result.num(waitedShare), Result.num(waitP50),
+                Result.num(ratioMin), Result.num(ratioMax), Result.num(waitedShare), Result.num(waitedCount),
+                Result.num(waitP50),
                 Result.num(waitP99), Result.num(waitP999), Result.num(waitMax), Result.num(jain), Result.num(parks),
                 Result.num(parksPerMillion), Integer.toString(cappedRounds), Integer.toString(warmupCapped),
                 Result.num(warmupRounds), Boolean.toString(sumOk), lockStats);
@@ -124,6 +126,7 @@ public record Summary(String contender, String label, boolean turnstile, String 
                     median(ratios), ratios.length == 0 ? Double.NaN : Arrays.stream(ratios).min().getAsDouble(),
                     ratios.length == 0 ? Double.NaN : Arrays.stream(ratios).max().getAsDouble(),
                     timed ? median(g, r -> (double) r.waited() / Math.max(1, r.opsDone())) : Double.NaN,
+                    timed ? median(g, r -> (double) r.waited()) : Double.NaN,
                     timed ? median(g, Result::waitP50) : Double.NaN, timed ? median(g, Result::waitP99) : Double.NaN,
                     timed ? median(g, Result::waitP999) : Double.NaN, timed ? median(g, Result::waitMax) : Double.NaN,
                     median(g, Result::jain), parked ? median(g, Result::parks) : Double.NaN,

@@ -86,7 +86,10 @@ public final class SvgScatterChart {
         svg.append(String.format(Locale.ROOT,
                 "<text transform=\"translate(14,%d) rotate(-90)\" text-anchor=\"middle\">%s</text>%n",
                 TOP + PLOT_HEIGHT / 2, SvgBarChart.esc(yUnit)));
-        List<double[]> placed = new ArrayList<>();
+        // Every point first, then the labels, so that a label can keep clear of every point, not just
+        // of the labels placed before it; a white halo keeps a label legible over grid lines.
+        List<double[]> dots = new ArrayList<>();
+        List<Point> drawn = new ArrayList<>();
         for (Point p : points) {
             if (Double.isNaN(p.x()) || Double.isNaN(p.y())) {
                 continue;
@@ -99,36 +102,56 @@ public final class SvgScatterChart {
                             + "<title>%s: %s, %s</title></circle>%n",
                     x, y, p.capped() ? "white" : colour, colour, SvgBarChart.esc(p.label()),
                     SvgBarChart.format(p.y()), SvgBarChart.format(p.x())));
-            String text = p.label();
+            dots.add(new double[] {x, y});
+            drawn.add(p);
+        }
+        List<double[]> placed = new ArrayList<>();
+        for (int i = 0; i < drawn.size(); i++) {
+            double x = dots.get(i)[0];
+            double y = dots.get(i)[1];
+            String text = drawn.get(i).label();
             double w = text.length() * CHAR_WIDTH;
-            double ly = freeRow(placed, x + 8, y + 4, w);
+            double ly = freeRow(placed, dots, x + 8, y + 4, w);
             placed.add(new double[] {x + 8, ly, w});
             if (Math.abs(ly - (y + 4)) > 1) {
                 svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\"/>",
                         x + 5, y, x + 8, ly - 4));
             }
-            svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\">%s</text>%n", x + 8, ly,
-                    SvgBarChart.esc(text)));
+            svg.append(String.format(Locale.ROOT,
+                    "<text x=\"%.1f\" y=\"%.1f\" stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\">%s</text>%n",
+                    x + 8, ly, SvgBarChart.esc(text)));
         }
         return svg.append("</svg>\n").toString();
     }
 
-    /** The nearest baseline to {@code y} where a label of width {@code w} at {@code x} overlaps none placed. */
-    private static double freeRow(List<double[]> placed, double x, double y, double w) {
+    /**
+     * The nearest baseline to {@code y} where a label of width {@code w} at {@code x} overlaps no label
+     * placed so far and no point (a point's circle, radius 5 plus its stroke, against the label's box).
+     */
+    private static double freeRow(List<double[]> placed, List<double[]> dots, double x, double y, double w) {
         for (int k = 0; k < 40; k++) {
             double candidate = y + (k % 2 == 0 ? 1 : -1) * ((k + 1) / 2) * 13;
-            boolean clash = false;
-            for (double[] b : placed) {
-                if (Math.abs(b[1] - candidate) < 12 && x < b[0] + b[2] && b[0] < x + w) {
-                    clash = true;
-                    break;
-                }
-            }
-            if (!clash) {
+            if (!clashes(placed, dots, x, candidate, w)) {
                 return candidate;
             }
         }
         return y;
+    }
+
+    private static boolean clashes(List<double[]> placed, List<double[]> dots, double x, double baseline, double w) {
+        for (double[] b : placed) {
+            if (Math.abs(b[1] - baseline) < 12 && x < b[0] + b[2] && b[0] < x + w) {
+                return true;
+            }
+        }
+        double top = baseline - 10;
+        double bottom = baseline + 2;
+        for (double[] d : dots) {
+            if (d[0] + 6 > x && d[0] - 6 < x + w && d[1] + 6 > top && d[1] - 6 < bottom) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static double px(double v, double max) {

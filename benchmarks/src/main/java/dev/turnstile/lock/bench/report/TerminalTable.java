@@ -10,15 +10,15 @@ import java.util.Map;
 /**
  * The readable table lockbench prints: one block per workload and worker kind, one row per contender
  * (Turnstile's marked with *). Each block's header says what every column is taken over: wait
- * percentiles over all acquisitions (0 for one that did not wait), "waited" the share that found the
- * lock held, throughput the median round with its spread over repetitions (or over rounds when
+ * percentiles over all acquisitions (0 for one that did not wait), "waited" how many found the lock
+ * held (and their share), throughput the median round with its spread over repetitions (or over rounds when
  * there is one repetition), the ratio against the named baseline in the same repetition, and JFR
  * park counts over the measured rounds.
  */
 public final class TerminalTable {
     private static final String HEADER = String.format(Locale.ROOT,
-            "  %-36s %26s %22s %6s %8s %8s %8s %8s %6s %8s %8s %4s",
-            "contender", "ops/ms median [min-max]", "vs baseline [min-max]", "waited", "p50", "p99", "p99.9", "max",
+            "  %-36s %26s %22s %17s %8s %8s %8s %8s %6s %8s %8s %4s",
+            "contender", "ops/ms median [min-max]", "vs baseline [min-max]", "waited (share)", "p50", "p99", "p99.9", "max",
             "Jain", "parks", "/1M acq", "sum");
 
     private TerminalTable() {
@@ -60,7 +60,7 @@ public final class TerminalTable {
         String ratio = !s.hasRatio() ? "n/a" : reps > 1
                 ? String.format(Locale.ROOT, "%.2fx [%.2f-%.2f]", s.ratio(), s.ratioMin(), s.ratioMax())
                 : Summary.formatRatio(s.ratio());
-        String waited = s.waitsMeasured() ? String.format(Locale.ROOT, "%.1f%%", 100 * s.waitedShare()) : "n/a";
+        String waited = waited(s);
         List<String> flags = new ArrayList<>();
         if (s.cappedRounds() > 0) {
             flags.add(s.cappedRounds() + " rounds capped");
@@ -68,12 +68,18 @@ public final class TerminalTable {
         if (s.warmupCapped() > 0) {
             flags.add("warm-up capped in " + s.warmupCapped() + " of " + s.reps() + " reps");
         }
-        return String.format(Locale.ROOT, "%s %-36s %26s %22s %6s %8s %8s %8s %8s %6.3f %8s %8s %4s%s%s",
+        return String.format(Locale.ROOT, "%s %-36s %26s %22s %17s %8s %8s %8s %8s %6.3f %8s %8s %4s%s%s",
                 s.turnstile() ? "*" : " ", s.label(), throughput, ratio, waited, wait(s, s.waitP50()),
                 wait(s, s.waitP99()), wait(s, s.waitP999()), wait(s, s.waitMax()), s.jain(), count(s.parks()),
                 count(s.parksPerMillion()), s.sumOk() ? "ok" : "FAIL",
                 flags.isEmpty() ? "" : "  (" + String.join(", ", flags) + ")",
                 s.lockStats().isEmpty() ? "" : "  [" + s.lockStats() + "]");
+    }
+
+    /** How many acquisitions waited, and their share of all acquisitions: "1,234 (0.5%)". */
+    static String waited(Summary s) {
+        return s.waitsMeasured()
+                ? String.format(Locale.ROOT, "%,.0f (%.1f%%)", s.waitedCount(), 100 * s.waitedShare()) : "n/a";
     }
 
     private static String wait(Summary s, double nanos) {

@@ -19,8 +19,8 @@ class SummaryTest {
     void ratiosAreTakenAgainstTheBaselineInTheSameRepetition() {
         List<Result> runs = List.of(
                 run("a", 1, "extreme", 100, 1_000, 10, 50, true), run("base", 1, "extreme", 200, 2_000, 10, 60, true),
-                run("a", 2, "extreme", 300, 3_000, 10, 70, false), run("base", 2, "extreme", 200, 2_000, 10, 80, true),
-                run("a", 3, "extreme", 200, 5_000, 10, 90, true), run("base", 3, "extreme", 100, 2_000, 10, 100, true));
+                run("a", 2, "extreme", 300, 3_000, 30, 70, false), run("base", 2, "extreme", 200, 2_000, 10, 80, true),
+                run("a", 3, "extreme", 200, 5_000, 20, 90, true), run("base", 3, "extreme", 100, 2_000, 10, 100, true));
 
         Summary a = Summary.of(runs, "base").get(0);
 
@@ -33,6 +33,8 @@ class SummaryTest {
         assertEquals(0.5, a.ratioMin(), 1e-9);
         assertEquals(2.0, a.ratioMax(), 1e-9);
         assertEquals(3_000, a.waitP999(), 1e-9, "median p99.9");
+        assertEquals(20, a.waitedCount(), 1e-9, "median of 10, 30, 20 acquisitions that waited");
+        assertEquals(20e-6, a.waitedShare(), 1e-12, "of a million acquisitions per run");
         assertEquals(6_000, a.waitMax(), 1e-9);
         assertEquals(70, a.parks(), 1e-9);
         assertEquals(70, a.parksPerMillion(), 1e-9, "a million acquisitions per run");
