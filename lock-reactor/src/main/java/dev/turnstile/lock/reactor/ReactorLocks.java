@@ -58,7 +58,9 @@ import reactor.core.scheduler.Schedulers;
  *       a million queued subscribers complete in constant stack. With a {@code Scheduler}, the grant
  *       is signalled on it like {@code publishOn}, without another task when the delivery is already
  *       running there (a subscriber granted by a release made on that scheduler's delivery thread).
- *       Downstream operators must not block in either case.</li>
+ *       The lock is held from the grant until that task runs, so dispose such a scheduler only once
+ *       the pipelines that use it have ended: {@code dispose()} drops the queued tasks, and a dropped
+ *       grant is never signalled nor released. Downstream operators must not block in either case.</li>
  * </ul>
  *
  * <h2>{@code with…} or a bare guard</h2>
