@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The settings every Turnstile lock shares: fairness policy, name and fairness clock. Each lock type
+ * The settings every Turnstile lock shares: fairness policy, name, clock and statistics. Each lock type
  * has its own builder that adds {@code build(value)}.
  *
  * @param <B> the concrete builder, returned by every setter for chaining
@@ -16,6 +16,7 @@ public abstract class LockBuilder<B extends LockBuilder<B>> {
     private NanoClock clock = NanoClock.SYSTEM;
     private long handOffMeanNanos = LockConfig.DEFAULT_HAND_OFF_MEAN_NANOS;
     private long longHoldNanos = LockConfig.DEFAULT_LONG_HOLD_NANOS;
+    private boolean statistics = LockConfig.STATISTICS_BY_DEFAULT;
 
     LockBuilder() {
     }
@@ -45,9 +46,10 @@ public abstract class LockBuilder<B extends LockBuilder<B>> {
     }
 
     /**
-     * The clock fairness decisions read; {@link NanoClock#SYSTEM} by default. For tests.
+     * The clock fairness decisions and statistics read; {@link NanoClock#SYSTEM} by default. For tests.
      *
-     * @param clock the time source of the fairness timer (timeouts always use {@link System#nanoTime()})
+     * @param clock the time source of the fairness timer and of statistics (timeouts always use
+     *              {@link System#nanoTime()})
      * @return this builder
      * @throws NullPointerException if {@code clock} is null
      */
@@ -85,8 +87,24 @@ public abstract class LockBuilder<B extends LockBuilder<B>> {
         return self();
     }
 
+    /**
+     * Whether the lock keeps statistics: acquisitions, contended acquisitions, wait and hold time
+     * distributions, the longest queue (read them with {@code statistics()} on the lock). Off by
+     * default, or as the system property {@code dev.turnstile.lock.statistics} says; off, they cost
+     * nothing. On, every acquisition and release takes the core's slower path and exclusive holds
+     * read the {@link #clock(NanoClock) clock} twice; see {@code docs/diagnostics.md} for the measured
+     * cost and the histograms' precision.
+     *
+     * @param on whether to keep statistics
+     * @return this builder
+     */
+    public final B statistics(boolean on) {
+        this.statistics = on;
+        return self();
+    }
+
     final LockConfig config() {
-        return new LockConfig(fairness, name, clock, handOffMeanNanos, longHoldNanos);
+        return new LockConfig(fairness, name, clock, handOffMeanNanos, longHoldNanos, statistics);
     }
 
     @SuppressWarnings("unchecked")

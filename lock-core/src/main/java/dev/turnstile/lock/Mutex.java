@@ -198,6 +198,18 @@ public final class Mutex<T> extends RawLock {
         return config().name();
     }
 
+    /**
+     * A snapshot of this mutex's statistics: acquisitions, contended acquisitions, wait and hold time
+     * distributions, the longest queue. Only a mutex built with
+     * {@link LockBuilder#statistics(boolean) statistics(true)} (or under the system property
+     * {@code dev.turnstile.lock.statistics=true}) keeps them.
+     *
+     * @return the snapshot, or empty if this mutex keeps no statistics
+     */
+    public Optional<LockStatistics> statistics() {
+        return Optional.ofNullable(statisticsSnapshot());
+    }
+
     @Override
     public String toString() {
         String n = name();
@@ -474,6 +486,12 @@ public final class Mutex<T> extends RawLock {
     @Override
     protected int released(int lockBits, int mode) {
         return 0;
+    }
+
+    /** Every hold of a mutex is exclusive: diagnostics time them all. */
+    @Override
+    protected boolean heldExclusively(int lockBits) {
+        return lockBits == LOCKED;
     }
 
     // After every other static field: the exercise below uses them.

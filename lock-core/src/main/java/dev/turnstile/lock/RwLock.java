@@ -86,12 +86,12 @@ public final class RwLock<T> extends RawLock {
     /*
      * Implementation: the state word.
      *
-     * The lock is a RawLock (the shared parking core) over these bits of its int; the two top bits,
-     * QUEUED ("someone is queued") and SIGNAL ("the head needs a release to act for it"), belong to
-     * the core.
+     * The lock is a RawLock (the shared parking core) over these bits of its int; the three top bits,
+     * QUEUED ("someone is queued"), SIGNAL ("the head needs a release to act for it") and PROFILED
+     * ("diagnostics record this lock"), belong to the core.
      *
-     *   bit 31    30       29       28          27           26 … 0
-     *   QUEUED    SIGNAL   WRITER   UPGRADING   UPGRADABLE   reader count (plain and recursive readers)
+     *   bit 31    30       29         28       27          26           25 … 0
+     *   QUEUED    SIGNAL   PROFILED   WRITER   UPGRADING   UPGRADABLE   reader count (plain and recursive readers)
      *
      *   lock bits                          meaning
      *   0                                  unlocked
@@ -105,13 +105,14 @@ public final class RwLock<T> extends RawLock {
      * upgradable reader waiting for readers: it waits at the head of the queue, since every other
      * waiter is behind its hold anyway). Downgrades, and an upgrade that gives up, are "releases" of a
      * transition mode: the core publishes the new bits and admits whoever now fits in one step.
-     * Uncontended, every acquisition and release is one compare-and-set.
+     * Uncontended, every acquisition and release is one compare-and-set (on a lock that is not
+     * PROFILED: a profiled lock's fast paths fail on that bit and go through the core, which records).
      */
-    static final int READERS_MASK = (1 << 27) - 1;
+    static final int READERS_MASK = (1 << 26) - 1;
     static final int ONE_READER = 1;
-    static final int UPGRADABLE = 1 << 27;
-    static final int UPGRADING = 1 << 28;
-    static final int WRITER = 1 << 29;
+    static final int UPGRADABLE = 1 << 26;
+    static final int UPGRADING = 1 << 27;
+    static final int WRITER = 1 << 28;
 
     // Waiter modes.
     static final int READ = 0;
@@ -601,6 +602,18 @@ public final class RwLock<T> extends RawLock {
         return config().name();
     }
 
+    /**
+     * A snapshot of this lock's statistics: acquisitions in every mode, contended acquisitions, wait
+     * times, write-hold times (read holds are counted, not timed), the longest queue. Only a lock built
+     * with {@link LockBuilder#statistics(boolean) statistics(true)} (or under the system property
+     * {@code dev.turnstile.lock.statistics=true}) keeps them.
+     *
+     * @return the snapshot, or empty if this lock keeps no statistics
+     */
+    public Optional<LockStatistics> statistics() {
+        return Optional.ofNullable(statisticsSnapshot());
+    }
+
     @Override
     public String toString() {
         String n = name();
@@ -628,7 +641,7 @@ public final class RwLock<T> extends RawLock {
 
     void acquireRead() {
         int s = state();
-        if ((s & (QUEUED | WRITER | UPGRADING)) != 0 || (s & READERS_MASK) == READERS_MASK
+        if ((s & (QUEUED | PROFILED | WRITER | UPGRADING)) != 0 || (s & READERS_MASK) == READERS_MASK
                 || !casState(s, s + ONE_READER)) {
             acquireBlocking(READ, false, -1L);
         }
@@ -771,6 +784,24 @@ public final class RwLock<T> extends RawLock {
             }
             case ABANDON_UPGRADE -> bits & ~UPGRADING;
             default -> throw new IllegalArgumentException("not a mode: " + mode);
+        };
+    }
+
+    /** A write hold is the one exclusive hold: diagnostics time it (from a write or an upgrade to a downgrade or release). */
+    @Override
+    protected boolean heldExclusively(int bits) {
+        return (bits & WRITER) != 0;
+    }
+
+    @Override
+    protected String modeName(int mode) {
+        return switch (mode) {
+            case READ -> "read";
+            case READ_RECURSIVE -> "recursive read";
+            case UPGRADABLE_READ -> "upgradable read";
+            case WRITE -> "write";
+            case UPGRADE -> "upgrade";
+            default -> "mode " + mode;
         };
     }
 

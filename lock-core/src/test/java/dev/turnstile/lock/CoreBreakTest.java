@@ -201,7 +201,7 @@ class CoreBreakTest {
      * UPGRADABLE_TO_READ adds a reader without checking saturation: with READERS_MASK plain readers
      * inside, downgrading the upgradable hold carries the reader count into the UPGRADABLE bit. The
      * lock then claims an upgradable holder that does not exist (no upgradableRead can enter) and
-     * reports 1 read hold instead of 2^27.
+     * reports 1 read hold instead of 2^26.
      */
     @Test
     void downgradeAtReaderSaturationDoesNotCorruptTheState() {

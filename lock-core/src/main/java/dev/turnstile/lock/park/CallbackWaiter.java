@@ -36,6 +36,8 @@ public abstract non-sealed class CallbackWaiter extends Waiter implements Runnab
      * start a worker), has not refused it: the first claim decides.
      */
     private volatile int delivery;
+    /** This acquisition's wait, while observed ({@link Diagnostics}); set before it is queued. */
+    WaitTrace trace;
 
     /**
      * @param mode     the lock-specific mode to acquire

@@ -14,8 +14,11 @@ import java.util.Objects;
  * @param clock             the time source of fairness decisions
  * @param handOffMeanNanos  mean interval of the {@link Fairness#EVENTUAL} fairness timer
  * @param longHoldNanos     a critical section longer than this ends with a hand-off under {@link Fairness#EVENTUAL}
+ * @param statistics        whether the lock keeps statistics of its acquisitions, waits and holds
+ *                          (read through {@code Mutex.statistics()}), timed by {@code clock}
  */
-public record LockConfig(Fairness fairness, String name, NanoClock clock, long handOffMeanNanos, long longHoldNanos) {
+public record LockConfig(Fairness fairness, String name, NanoClock clock, long handOffMeanNanos, long longHoldNanos,
+                         boolean statistics) {
 
     /** Mean interval between timer-driven hand-offs: 0.5 ms, as in parking_lot. */
     public static final long DEFAULT_HAND_OFF_MEAN_NANOS = 500_000L;
@@ -30,9 +33,18 @@ public record LockConfig(Fairness fairness, String name, NanoClock clock, long h
     /** Critical sections longer than 1 ms end with a hand-off. */
     public static final long DEFAULT_LONG_HOLD_NANOS = 1_000_000L;
 
+    /**
+     * Whether locks keep statistics unless their builder says otherwise: the system property
+     * {@value #STATISTICS_PROPERTY} ({@code true} or {@code false}), read once, {@code false} if unset.
+     */
+    public static final boolean STATISTICS_BY_DEFAULT = Boolean.getBoolean(LockConfig.STATISTICS_PROPERTY);
+
+    /** The system property that turns statistics on for every lock that does not choose itself. */
+    public static final String STATISTICS_PROPERTY = "dev.turnstile.lock.statistics";
+
     /** The configuration every lock built without a builder shares. */
-    public static final LockConfig DEFAULT = new LockConfig(
-            Fairness.EVENTUAL, null, NanoClock.SYSTEM, DEFAULT_HAND_OFF_MEAN_NANOS, DEFAULT_LONG_HOLD_NANOS);
+    public static final LockConfig DEFAULT = new LockConfig(Fairness.EVENTUAL, null, NanoClock.SYSTEM,
+            DEFAULT_HAND_OFF_MEAN_NANOS, DEFAULT_LONG_HOLD_NANOS, STATISTICS_BY_DEFAULT);
 
     public LockConfig {
         Objects.requireNonNull(fairness, "fairness");

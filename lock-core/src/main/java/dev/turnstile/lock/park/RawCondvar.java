@@ -118,6 +118,8 @@ public abstract class RawCondvar {
             }
             if (node.status() != Waiter.GRANTED) {
                 heldLock.acquireBlocking(mode, false, -1L, node, true); // linked: waiting, or woken in place
+            } else {
+                Diagnostics.acquired(heldLock); // granted by a release while it was still being requeued
             }
             return NOTIFIED;
         } finally {
@@ -221,7 +223,8 @@ public abstract class RawCondvar {
         }
         if (chain != null) {
             Waiter first = target.requeue(chain);
-            if (first instanceof CallbackWaiter) {
+            if (first instanceof CallbackWaiter cw) {
+                Diagnostics.granted(target, cw);
                 first.signal(target, Waiter.GRANTED);
             } else if (first instanceof ThreadWaiter t) {
                 LockSupport.unpark(t.thread); // woken in place: the head of the lock's queue, in flight

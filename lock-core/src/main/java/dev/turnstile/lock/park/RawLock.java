@@ -15,7 +15,7 @@ import java.util.function.Function;
  * <h2>Implementation overview</h2>
  *
  * <h3>State word</h3>
- * One {@code int}. The two top bits belong to the core; the other 30 belong to the lock (a
+ * One {@code int}. The three top bits belong to the core; the other 29 belong to the lock (a
  * {@code LOCKED} bit, a reader count, …) and are interpreted only by the lock's {@link #canAcquire},
  * {@link #acquired} and {@link #released}, which the core calls with the core bits masked off.
  * <pre>
@@ -23,6 +23,9 @@ import java.util.function.Function;
  *   bit 30  SIGNAL   the head of the queue needs a release to act for it: it is a parked thread or a
  *                    callback. Clear while the queue is empty, and while the head is the one thread
  *                    that a release woke "in place" and that has not re-armed yet
+ *   bit 29  PROFILED the core records this lock's acquisitions and holds (statistics, JFR; see
+ *                    {@link Diagnostics}). A lock's fast paths compare-and-set from exact words with
+ *                    no core bit, so on a profiled lock they fail and take the core's paths
  * </pre>
  * Invariant, whenever the queue's guard is free: the queue is non-empty exactly when QUEUED is set;
  * and if it is non-empty, either SIGNAL is set and the head is WAITING, or SIGNAL is clear and the
@@ -35,6 +38,9 @@ import java.util.function.Function;
  *   <li>QUEUED and SIGNAL: only while holding the queue guard, in the same CAS as the lock-bit
  *       change that goes with them (a release, a grant) or on a word where the head cannot acquire
  *       (arming). The one exception is a release that clears SIGNAL (below), which takes the guard.</li>
+ *   <li>PROFILED: set by any CAS that keeps every other bit (a contended arrival, or at construction);
+ *       cleared only by an uncontended release, in its own CAS, once nothing wants it. Every other
+ *       CAS carries it unchanged.</li>
  *   <li>Waiter status: see {@link Waiter}. A linked waiter's status changes only under the guard;
  *       a WOKEN head's status only by its own thread.</li>
  * </ul>
@@ -93,8 +99,10 @@ public abstract class RawLock {
     protected static final int QUEUED = 1 << 31;
     /** Set while the head of the queue needs a release to act for it; owned by the core. */
     protected static final int SIGNAL = 1 << 30;
-    /** The core's bits; a lock's own bits are the other 30. */
-    protected static final int CORE_BITS = QUEUED | SIGNAL;
+    /** Set while the core records this lock's acquisitions and holds ({@link Diagnostics}); owned by the core. */
+    protected static final int PROFILED = 1 << 29;
+    /** The core's bits; a lock's own bits are the other 29. */
+    protected static final int CORE_BITS = QUEUED | SIGNAL | PROFILED;
 
     /** Outcome of a blocking acquisition: the mode is held. */
     protected static final int ACQUIRED = 0;
@@ -121,7 +129,12 @@ public abstract class RawLock {
     private volatile Object queue;
 
     protected RawLock(LockConfig config) {
-        this.queue = config;
+        if (config.statistics()) {
+            this.queue = Diagnostics.queueWithStatistics(config);
+            this.state = PROFILED;
+        } else {
+            this.queue = config;
+        }
     }
 
     // ---------------------------------------------------------------- the lock's part
@@ -155,6 +168,19 @@ public abstract class RawLock {
         return false;
     }
 
+    /**
+     * Whether the lock bits {@code lockBits} (of a held lock) mean one exclusive holder: the holds whose
+     * duration diagnostics time ({@link Diagnostics}). {@code false} by default.
+     */
+    protected boolean heldExclusively(int lockBits) {
+        return false;
+    }
+
+    /** What {@code mode} is called in diagnostics (JFR events): {@code "exclusive"} by default. */
+    protected String modeName(int mode) {
+        return "exclusive";
+    }
+
     // ---------------------------------------------------------------- state word
 
     /** The whole state word: the lock's bits and the core's. */
@@ -181,6 +207,14 @@ public abstract class RawLock {
      * @param pastWaiters whether to take a free lock even though waiters are queued
      */
     protected final boolean tryAcquire(int mode, boolean pastWaiters) {
+        return tryAcquire(mode, pastWaiters, true);
+    }
+
+    /**
+     * One attempt without waiting; {@code record}: on a profiled lock, an acquisition that did not wait
+     * (the contended paths pass {@code false} and tell {@link Diagnostics} how they got it).
+     */
+    private boolean tryAcquire(int mode, boolean pastWaiters, boolean record) {
         for (;;) {
             int s = state;
             if ((s & QUEUED) != 0 && !pastWaiters) {
@@ -191,6 +225,9 @@ public abstract class RawLock {
                 return false;
             }
             if (STATE.compareAndSet(this, s, acquired(bits, mode) | (s & CORE_BITS))) {
+                if (record && (s & PROFILED) != 0) {
+                    Diagnostics.acquired(this);
+                }
                 return true;
             }
         }
@@ -245,20 +282,39 @@ public abstract class RawLock {
     final int acquireBlocking(int mode, boolean interruptible, long timeoutNanos, ThreadWaiter node, boolean linked) {
         final boolean timed = timeoutNanos >= 0;
         final long deadline = timed ? System.nanoTime() + timeoutNanos : 0L;
+        boolean mustNotBlock = false;
+        if (!linked) {
+            if (tryAcquire(mode, mayBarge(mode))) {
+                return ACQUIRED;
+            }
+            // About to wait: a thread that must not block is refused here (strict) before it
+            // changes anything, and does not spin either way (a spin is a wait too).
+            mustNotBlock = BlockingCheck.beforeWait(this);
+        }
+        WaitTrace trace = linked ? null : Diagnostics.waitBegins(this);
+        int how = waitFor(mode, interruptible, timed, deadline, node, linked, mustNotBlock);
+        Diagnostics.waitEnds(this, trace, mode, how, Diagnostics.threadKind());
+        return how <= Diagnostics.WON_AFTER_WAKE_UP ? ACQUIRED
+                : how == Diagnostics.TIMED_OUT ? TIMED_OUT : INTERRUPTED;
+    }
+
+    /**
+     * The contended part of {@link #acquireBlocking}: the first attempt failed (unless {@code linked}).
+     *
+     * @return how it ended, as {@link Diagnostics} counts it: {@code HANDED_OFF},
+     *         {@code WON_BEFORE_QUEUING}, {@code WON_AFTER_WAKE_UP}, {@code TIMED_OUT} or
+     *         {@code INTERRUPTED}
+     */
+    private int waitFor(int mode, boolean interruptible, boolean timed, long deadline, ThreadWaiter node,
+                        boolean linked, boolean mustNotBlock) {
         final boolean virtual = Thread.currentThread().isVirtual();
         boolean interrupted = false;
         try {
             if (!linked) {
-                if (tryAcquire(mode, mayBarge(mode))) {
-                    return ACQUIRED;
-                }
-                // About to wait: a thread that must not block is refused here (strict) before it
-                // changes anything, and does not spin either way (a spin is a wait too).
-                boolean mustNotBlock = BlockingCheck.beforeWait(this);
                 int spinRound = virtual || mustNotBlock ? ARRIVAL_SPIN_ROUNDS : 0;
                 for (;;) {
-                    if (tryAcquire(mode, mayBarge(mode))) {
-                        return ACQUIRED;
+                    if (tryAcquire(mode, mayBarge(mode), false)) {
+                        return Diagnostics.WON_BEFORE_QUEUING;
                     }
                     if (spinRound < ARRIVAL_SPIN_ROUNDS && (state & QUEUED) == 0) {
                         for (int i = 1 << spinRound++; i > 0; i--) {
@@ -267,10 +323,10 @@ public abstract class RawLock {
                         continue;
                     }
                     if (interruptible && Thread.interrupted()) {
-                        return INTERRUPTED;
+                        return Diagnostics.INTERRUPTED;
                     }
                     if (timed && deadline - System.nanoTime() <= 0) {
-                        return TIMED_OUT;
+                        return Diagnostics.TIMED_OUT;
                     }
                     if (node == null) {
                         node = new ThreadWaiter(mode, Thread.currentThread());
@@ -283,12 +339,13 @@ public abstract class RawLock {
             for (;;) {
                 int st = node.status();
                 if (st == Waiter.GRANTED) {
-                    return ACQUIRED;
+                    return Diagnostics.HANDED_OFF;
                 }
                 if (st == Waiter.WOKEN) {
                     int outcome = competeAsHead(node, mode, interruptible, timed, deadline, virtual);
                     if (outcome != PARK_AGAIN) {
-                        return outcome;
+                        return outcome == ACQUIRED ? Diagnostics.WON_AFTER_WAKE_UP
+                                : outcome == TIMED_OUT ? Diagnostics.TIMED_OUT : Diagnostics.INTERRUPTED;
                     }
                     continue;
                 }
@@ -297,7 +354,7 @@ public abstract class RawLock {
                     long remaining = deadline - System.nanoTime();
                     if (remaining <= 0) {
                         if (cancel(node)) {
-                            return TIMED_OUT;
+                            return Diagnostics.TIMED_OUT;
                         }
                         // Claimed, or woken meanwhile: the final status comes with an unpark. Never
                         // spin for it: a releasing virtual thread may be unmounted, and spinning here
@@ -315,7 +372,7 @@ public abstract class RawLock {
                     interrupted = true;
                     if (interruptible && cancel(node)) {
                         interrupted = false;
-                        return INTERRUPTED;
+                        return Diagnostics.INTERRUPTED;
                     }
                 }
             }
@@ -341,7 +398,7 @@ public abstract class RawLock {
             if (node.status() != Waiter.WOKEN) {
                 return PARK_AGAIN; // handed the lock (unlockFair): CLAIMED, then GRANTED
             }
-            if (tryAcquire(mode, true)) {
+            if (tryAcquire(mode, true, false)) {
                 if (leaveQueueHolding(node)) {
                     return ACQUIRED;
                 }
@@ -441,12 +498,20 @@ public abstract class RawLock {
 
     /** {@link #acquireAsync} for a waiter already bound to this lock (a withdrawn condition waiter). */
     final void submitAsync(CallbackWaiter waiter) {
+        if (tryAcquire(waiter.mode, mayBarge(waiter.mode))) {
+            waiter.signal(this, Waiter.GRANTED);
+            return;
+        }
+        WaitTrace trace = Diagnostics.waitBegins(this);
+        waiter.trace = trace; // before it is queued: whoever grants or withdraws it reads it
         for (;;) {
-            if (tryAcquire(waiter.mode, mayBarge(waiter.mode))) {
-                waiter.signal(this, Waiter.GRANTED);
+            if (enqueue(waiter)) {
                 return;
             }
-            if (enqueue(waiter)) {
+            if (tryAcquire(waiter.mode, mayBarge(waiter.mode), false)) {
+                waiter.trace = null;
+                Diagnostics.waitEnds(this, trace, waiter.mode, Diagnostics.WON_BEFORE_QUEUING, Diagnostics.ASYNC);
+                waiter.signal(this, Waiter.GRANTED);
                 return;
             }
         }
@@ -508,11 +573,34 @@ public abstract class RawLock {
     protected final void release(int mode, boolean fair) {
         for (;;) {
             int s = state;
+            if ((s & (SIGNAL | PROFILED)) != 0 || (fair && (s & QUEUED) != 0)) {
+                releaseSlowly(mode, fair, s);
+                return;
+            }
+            if (STATE.compareAndSet(this, s, released(s & ~CORE_BITS, mode) | (s & QUEUED))) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * {@link #release} of a contended or a profiled lock ({@code s} is the word it read). A profiled
+     * lock's hold ends first; its uncontended release clears PROFILED once nothing wants it.
+     */
+    private void releaseSlowly(int mode, boolean fair, int s) {
+        int keep = QUEUED | PROFILED; // a PROFILED set meanwhile by an arrival is carried
+        if ((s & PROFILED) != 0) {
+            Diagnostics.released(this, s);
+            if (!Diagnostics.staysProfiled(this)) {
+                keep = QUEUED;
+            }
+        }
+        for (;; s = state) {
             if ((s & SIGNAL) != 0 || (fair && (s & QUEUED) != 0)) {
                 releaseContended(mode, fair);
                 return;
             }
-            if (STATE.compareAndSet(this, s, released(s & ~CORE_BITS, mode) | (s & QUEUED))) {
+            if (STATE.compareAndSet(this, s, released(s & ~CORE_BITS, mode) | (s & keep))) {
                 return;
             }
         }
@@ -551,9 +639,10 @@ public abstract class RawLock {
             int s = state;
             int bits = s & ~CORE_BITS;
             int published = releasing ? released(bits, mode) : bits;
+            int keep = s & PROFILED; // carried by every CAS below
             Waiter head = q.head();
             if (head == null) {
-                if (STATE.compareAndSet(this, s, published)) {
+                if (STATE.compareAndSet(this, s, published | keep)) {
                     return null;
                 }
                 continue;
@@ -563,7 +652,7 @@ public abstract class RawLock {
             // out from its status (a woken thread checks it between attempts).
             boolean inFlight = head.status() == Waiter.WOKEN;
             if (inFlight && handOff != HAND_OFF) {
-                if (STATE.compareAndSet(this, s, published | QUEUED)) {
+                if (STATE.compareAndSet(this, s, published | QUEUED | keep)) {
                     return null; // a woken head is on its way; it arms again if it must wait
                 }
                 continue;
@@ -578,7 +667,7 @@ public abstract class RawLock {
             }
             if (count == 0) {
                 int core = inFlight ? QUEUED : QUEUED | SIGNAL;
-                if (STATE.compareAndSet(this, s, published | core)) {
+                if (STATE.compareAndSet(this, s, published | core | keep)) {
                     if ((core & ~s & SIGNAL) != 0) {
                         q.armed(); // the head waits from now (its woken predecessor left)
                     }
@@ -590,7 +679,7 @@ public abstract class RawLock {
                 decided = q.shouldHandOff() ? 1 : 0;
             }
             if (decided == 0 && count == 1 && head instanceof ThreadWaiter) {
-                if (STATE.compareAndSet(this, s, published | QUEUED)) {
+                if (STATE.compareAndSet(this, s, published | QUEUED | keep)) {
                     head.setStatus(Waiter.WOKEN);
                     q.wake(head);
                     q.countAdmission(false);
@@ -599,7 +688,7 @@ public abstract class RawLock {
                 continue;
             }
             int core = w == null ? 0 : w.status() == Waiter.WAITING ? QUEUED | SIGNAL : QUEUED;
-            if (STATE.compareAndSet(this, s, occupied | core)) {
+            if (STATE.compareAndSet(this, s, occupied | core | keep)) {
                 q.countAdmission(true);
                 Waiter chain = q.detachFirst(count);
                 if ((core & SIGNAL) != 0) {
@@ -643,6 +732,7 @@ public abstract class RawLock {
         for (Waiter w = callbacks, next; w != null; w = next) {
             next = w.next;
             w.next = null;
+            Diagnostics.granted(this, (CallbackWaiter) w); // before it can run and release
             w.signal(this, Waiter.GRANTED); // never throws (CallbackWaiter.signal)
         }
     }
@@ -670,13 +760,14 @@ public abstract class RawLock {
                 boolean freeForFirst = wasEmpty && canAcquire(bits, chain.mode);
                 boolean grantFirst = freeForFirst && chain instanceof CallbackWaiter;
                 Waiter linkFrom = grantFirst ? chain.next : chain;
+                int keep = s & PROFILED;
                 int update;
                 if (grantFirst) {
-                    update = acquired(bits, chain.mode) | (linkFrom != null ? QUEUED | SIGNAL : 0);
+                    update = acquired(bits, chain.mode) | (linkFrom != null ? QUEUED | SIGNAL : 0) | keep;
                 } else if (freeForFirst) {
-                    update = bits | QUEUED; // the first is woken in place: SIGNAL stays clear
+                    update = bits | QUEUED | keep; // the first is woken in place: SIGNAL stays clear
                 } else if (wasEmpty) {
-                    update = bits | QUEUED | SIGNAL;
+                    update = bits | QUEUED | SIGNAL | keep;
                 } else {
                     update = s; // joins a queue whose head is armed or in flight
                 }
@@ -735,6 +826,9 @@ public abstract class RawLock {
             q.unlock();
         }
         tell(woken, admitted);
+        if (w instanceof CallbackWaiter cw) {
+            Diagnostics.withdrawn(this, cw); // a thread tells its own outcome (acquireBlocking)
+        }
         return true;
     }
 
@@ -775,6 +869,14 @@ public abstract class RawLock {
         return (state & QUEUED) != 0;
     }
 
+    /**
+     * A snapshot of this lock's statistics, or {@code null} if it was built without them; for the
+     * typed locks' {@code statistics()}.
+     */
+    protected final dev.turnstile.lock.LockStatistics statisticsSnapshot() {
+        return Diagnostics.snapshot(this);
+    }
+
     private static final VarHandle STATE;
     private static final VarHandle QUEUE;
 
@@ -789,6 +891,9 @@ public abstract class RawLock {
             l.ensureInitialized(ThreadWaiter.class);
             l.ensureInitialized(Trampoline.class);
             l.ensureInitialized(BlockingCheck.class);
+            l.ensureInitialized(Diagnostics.class);
+            l.ensureInitialized(WaitTrace.class);
+            l.ensureInitialized(LockProbe.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

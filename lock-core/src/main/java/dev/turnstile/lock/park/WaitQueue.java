@@ -29,7 +29,8 @@ import java.util.function.Function;
  *       armed, that is began waiting for a release to act for it ({@code armedSince});</li>
  *   <li>the head a release has just woken in place, between the admission and the unpark;</li>
  *   <li>counters of hand-offs and wake-ups, for tests and diagnostics;</li>
- *   <li>one attachment slot for per-lock side state that must not cost an uncontended lock a field.</li>
+ *   <li>one attachment slot for per-lock side state that must not cost an uncontended lock a field;</li>
+ *   <li>the lock's {@link LockProbe} while the core records its acquisitions (statistics, JFR).</li>
  * </ul>
  */
 public final class WaitQueue {
@@ -51,6 +52,8 @@ public final class WaitQueue {
     private long wakeUps;
 
     private volatile Object attachment;
+    /** Set once the lock is profiled ({@link Diagnostics}); never removed. */
+    private volatile LockProbe probe;
     /** Set once a blocking call on a thread that must not block was reported for this lock. */
     private volatile boolean blockingWarned;
 
@@ -121,6 +124,10 @@ public final class WaitQueue {
             tail = w;
         }
         size = size + 1;
+        LockProbe p = probe;
+        if (p != null && p.statistics != null) {
+            p.statistics.queued(size);
+        }
     }
 
     void unlink(Waiter w) {
@@ -270,6 +277,16 @@ public final class WaitQueue {
         return (A) a;
     }
 
+    /** The lock's diagnostic side state, or {@code null} if it has never been profiled. */
+    LockProbe probe() {
+        return probe;
+    }
+
+    /** Installs {@code p} unless a probe is already there; at most one ever is. */
+    void installProbe(LockProbe p) {
+        PROBE.compareAndSet(this, null, p);
+    }
+
     /** {@code true} only for the first caller: the once-per-lock warning of {@link BlockingCheck}. */
     boolean markBlockingWarned() {
         return !blockingWarned && BLOCKING_WARNED.compareAndSet(this, false, true);
@@ -278,6 +295,7 @@ public final class WaitQueue {
     private static final VarHandle GUARD;
     private static final VarHandle ATTACHMENT;
     private static final VarHandle BLOCKING_WARNED;
+    private static final VarHandle PROBE;
 
     static {
         try {
@@ -285,6 +303,7 @@ public final class WaitQueue {
             GUARD = l.findVarHandle(WaitQueue.class, "guard", int.class);
             ATTACHMENT = l.findVarHandle(WaitQueue.class, "attachment", Object.class);
             BLOCKING_WARNED = l.findVarHandle(WaitQueue.class, "blockingWarned", boolean.class);
+            PROBE = l.findVarHandle(WaitQueue.class, "probe", LockProbe.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -1,0 +1,147 @@
+package dev.turnstile.lock.park;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Event;
+import jdk.jfr.EventType;
+import jdk.jfr.FlightRecorder;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Threshold;
+
+/**
+ * Turnstile's JFR events, and the only class of the core that names {@code jdk.jfr}. lock-core
+ * {@code requires static jdk.jfr}: {@link Diagnostics} calls in here only after it found the module,
+ * so the core runs on a runtime without it (a {@code jlink} image of {@code java.base} alone).
+ *
+ * <p>Events are passed around as {@code Object} so that no other class of the core refers to a JFR
+ * type. Each check of whether an event is enabled first asks {@link FlightRecorder#isInitialized()}:
+ * until some recording starts, JFR is not touched at all.
+ */
+final class JfrEvents {
+    private JfrEvents() {
+    }
+
+    /** The event types, looked up once JFR runs (the lookup registers the event classes). */
+    private static final class Types {
+        static final EventType CONTENDED = EventType.getEventType(ContendedAcquisition.class);
+        static final EventType LONG_HOLD = EventType.getEventType(LongHold.class);
+    }
+
+    static boolean contendedEnabled() {
+        return FlightRecorder.isInitialized() && Types.CONTENDED.isEnabled();
+    }
+
+    static boolean longHoldEnabled() {
+        return FlightRecorder.isInitialized() && Types.LONG_HOLD.isEnabled();
+    }
+
+    /** A begun contended-acquisition event, or {@code null} if the event is disabled. */
+    static Object beginContended() {
+        if (!contendedEnabled()) {
+            return null;
+        }
+        ContendedAcquisition e = new ContendedAcquisition();
+        e.begin();
+        return e;
+    }
+
+    static void endContended(Object event, RawLock lock, int mode, String waiterKind, String outcome) {
+        ContendedAcquisition e = (ContendedAcquisition) event;
+        e.end();
+        if (e.shouldCommit()) {
+            e.lockName = lock.config().name();
+            e.lockClass = lock.getClass();
+            e.lockIdentity = identity(lock);
+            e.mode = lock.modeName(mode);
+            e.waiterKind = waiterKind;
+            e.outcome = outcome;
+            e.commit();
+        }
+    }
+
+    /** A begun long-hold event, or {@code null} if the event is disabled. */
+    static Object beginHold() {
+        if (!longHoldEnabled()) {
+            return null;
+        }
+        LongHold e = new LongHold();
+        e.begin();
+        return e;
+    }
+
+    static void endHold(Object event, RawLock lock) {
+        LongHold e = (LongHold) event;
+        e.end();
+        if (e.shouldCommit()) {
+            e.lockName = lock.config().name();
+            e.lockClass = lock.getClass();
+            e.lockIdentity = identity(lock);
+            e.commit();
+        }
+    }
+
+    /** As in the locks' {@code toString()} and thread dumps: the identity hash in hex. */
+    private static String identity(Object lock) {
+        return Integer.toHexString(System.identityHashCode(lock));
+    }
+
+    @Name("dev.turnstile.ContendedAcquisition")
+    @Label("Contended Lock Acquisition")
+    @Category({"Turnstile", "Locks"})
+    @Description("An acquisition of a Turnstile lock that found it unavailable: how long it waited and how it "
+            + "ended. The event's duration is the wait; its thread is the waiter's, or for an asynchronous "
+            + "waiter the thread that granted or withdrew it.")
+    @Threshold("20 ms")
+    @StackTrace(true)
+    static final class ContendedAcquisition extends Event {
+        @Label("Lock Name")
+        @Description("The name given to the lock's builder, or null")
+        String lockName;
+
+        @Label("Lock Class")
+        Class<?> lockClass;
+
+        @Label("Lock Identity")
+        @Description("The lock's identity hash code in hex, as in its toString() when unnamed")
+        String lockIdentity;
+
+        @Label("Mode")
+        @Description("What was acquired: exclusive (a Mutex), or read, recursive read, upgradable read, write, "
+                + "upgrade (an RwLock)")
+        String mode;
+
+        @Label("Waiter Kind")
+        @Description("platform thread, virtual thread, or async (a callback or future: no thread waited)")
+        String waiterKind;
+
+        @Label("Outcome")
+        @Description("handed off (a release granted it the lock), won before queuing (it took the lock while "
+                + "spinning or barging), won after wake-up (woken in place, it took the free lock), or, "
+                + "without the lock: timed out, interrupted, cancelled")
+        String outcome;
+    }
+
+    @Name("dev.turnstile.LongHold")
+    @Label("Long Lock Hold")
+    @Category({"Turnstile", "Locks"})
+    @Description("An exclusive hold of a Turnstile lock (a Mutex, an RwLock's write lock) longer than the "
+            + "threshold. The event's duration is the hold; its thread is the one that released. Holds are "
+            + "timed on locks with statistics on, and on locks that have been contended since the event was "
+            + "enabled: a lock nobody waited for is not timed.")
+    @Threshold("20 ms")
+    @StackTrace(true)
+    static final class LongHold extends Event {
+        @Label("Lock Name")
+        @Description("The name given to the lock's builder, or null")
+        String lockName;
+
+        @Label("Lock Class")
+        Class<?> lockClass;
+
+        @Label("Lock Identity")
+        @Description("The lock's identity hash code in hex, as in its toString() when unnamed")
+        String lockIdentity;
+    }
+}

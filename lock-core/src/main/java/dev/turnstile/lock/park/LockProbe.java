@@ -1,0 +1,27 @@
+package dev.turnstile.lock.park;
+
+/**
+ * The diagnostic side state of one lock whose acquisitions the core records (its {@code PROFILED}
+ * bit is set): its statistics, if they are on, and the start of the exclusive hold in progress. Kept
+ * in the lock's {@link WaitQueue}, so an unobserved lock pays nothing for it.
+ *
+ * <p>{@link #holdSince} and {@link #holdEvent} belong to the exclusive holder: written after it
+ * acquired, read and cleared before it releases, so the lock's own acquire/release ordering is all
+ * the synchronization they need. A hold that began before the lock was profiled has no start
+ * ({@link #NOT_TIMED}) and is not timed.
+ */
+final class LockProbe {
+    /** {@link #holdSince} of a hold that is not timed. */
+    static final long NOT_TIMED = Long.MIN_VALUE;
+
+    /** The lock's statistics, or {@code null} when only JFR events profile it. */
+    final StatisticsRecorder statistics;
+    /** When the exclusive hold in progress began (statistics clock), or {@link #NOT_TIMED}. */
+    long holdSince = NOT_TIMED;
+    /** The JFR long-hold event begun with the exclusive hold in progress, or {@code null}. */
+    Object holdEvent;
+
+    LockProbe(StatisticsRecorder statistics) {
+        this.statistics = statistics;
+    }
+}
