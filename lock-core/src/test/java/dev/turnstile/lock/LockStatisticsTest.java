@@ -205,7 +205,7 @@ class LockStatisticsTest {
         pool.shutdown();
 
         long total = (long) (platform + virtual + async) * each;
-        assertEquals(total, m.withLock(c -> c[0]));
+        assertEquals(total, (long) m.withLock(c -> c[0]));
         LockStatistics s = m.statistics().orElseThrow();
         assertEquals(total + 1, s.acquisitions(), "every acquisition, and the withLock above");
         assertEquals(total + 1, s.holdTimes().count(), "every hold timed");

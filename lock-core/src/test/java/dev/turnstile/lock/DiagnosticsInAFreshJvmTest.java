@@ -1,0 +1,79 @@
+package dev.turnstile.lock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnstile.lock.childjvm.FreshJvmScenarios;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What needs a JVM of its own: lock-core as a named module on a runtime without {@code jdk.jfr}
+ * (it {@code requires static jdk.jfr}), the same module emitting its events to a recording started on
+ * the command line, and the system property that turns statistics on for every lock.
+ */
+class DiagnosticsInAFreshJvmTest {
+
+    @Test
+    void theLocksWorkOnARuntimeWithoutJfr() throws Exception {
+        String out = run(List.of("--limit-modules", "java.base,dev.turnstile.lock",
+                "--module-path", location(Mutex.class), "--add-modules", "dev.turnstile.lock",
+                "-cp", location(FreshJvmScenarios.class)), "no-jfr");
+        assertTrue(out.contains("no jdk.jfr; contended and statistics locks work"), out);
+    }
+
+    @Test
+    void aNamedModuleEmitsItsEventsToACommandLineRecording() throws Exception {
+        Path file = Files.createTempFile("turnstile-child", ".jfr");
+        try {
+            String out = run(List.of("-XX:StartFlightRecording:filename=" + file + ",settings=none,"
+                            + "+dev.turnstile.ContendedAcquisition#enabled=true,"
+                            + "+dev.turnstile.ContendedAcquisition#threshold=0ms",
+                    "--module-path", location(Mutex.class), "--add-modules", "dev.turnstile.lock",
+                    "-cp", location(FreshJvmScenarios.class)), "contended");
+            assertTrue(out.contains("contended run done"), out);
+            List<RecordedEvent> events = RecordingFile.readAllEvents(file).stream()
+                    .filter(e -> e.getEventType().getName().equals("dev.turnstile.ContendedAcquisition"))
+                    .filter(e -> "child-mutex".equals(e.getString("lockName")))
+                    .toList();
+            assertEquals(1, events.size(), "events: " + events);
+            assertEquals("handed off", events.get(0).getString("outcome"));
+            assertEquals("dev.turnstile.lock.Mutex", events.get(0).getClass("lockClass").getName());
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void theSystemPropertyTurnsStatisticsOnForEveryLockThatDoesNotChoose() throws Exception {
+        String out = run(List.of("-Ddev.turnstile.lock.statistics=true",
+                "-cp", location(Mutex.class) + java.io.File.pathSeparator + location(FreshJvmScenarios.class)),
+                "statistics-by-default");
+        assertTrue(out.contains("statistics by default: mutex true, rwlock true, opted out false"), out);
+    }
+
+    private static String location(Class<?> c) throws Exception {
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    }
+
+    private static String run(List<String> jvmArgs, String scenario) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmArgs);
+        command.add(FreshJvmScenarios.class.getName());
+        command.add(scenario);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child JVM finished: " + out);
+        assertEquals(0, p.exitValue(), "child JVM exit status; output:\n" + out);
+        return out;
+    }
+}
