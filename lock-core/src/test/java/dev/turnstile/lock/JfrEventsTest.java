@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import jdk.jfr.EventType;
@@ -188,6 +190,47 @@ class JfrEventsTest {
         assertTrue(only(events, LONG_HOLD, "hold-contended").getDuration().compareTo(Duration.ofMillis(30)) >= 0);
         RecordedEvent write = only(events, LONG_HOLD, "hold-rwlock");
         assertEquals("dev.turnstile.lock.RwLock", write.getClass("lockClass").getName());
+    }
+
+    /**
+     * Recordings that enable the long-hold event start and stop while threads contend: locks become
+     * profiled (a waiter sets the bit outside the queue guard) and unprofiled (an uncontended release
+     * clears it) under load. No update may be lost and nobody may hang.
+     */
+    @Test
+    void profilingSwitchedOnAndOffUnderContentionLosesNoUpdate() throws Exception {
+        Mutex<long[]> m = Mutex.builder().name("jfr-toggled").build(new long[1]);
+        int workers = 4;
+        int each = 50_000;
+        CountDownLatch done = new CountDownLatch(workers);
+        for (int i = 0; i < workers; i++) {
+            Thread.Builder b = i % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual();
+            b.start(() -> {
+                try {
+                    for (int k = 0; k < each; k++) {
+                        try (MutexGuard<long[]> g = m.lock()) {
+                            g.get()[0]++;
+                        }
+                    }
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        int recordings = 0;
+        while (done.getCount() > 0 || recordings < 3) {
+            try (Recording r = new Recording()) {
+                r.enable(LONG_HOLD).withThreshold(Duration.ZERO);
+                r.enable(CONTENDED).withThreshold(Duration.ZERO);
+                r.start();
+                sleep(20);
+            }
+            recordings++;
+            sleep(5);
+        }
+        assertTrue(done.await(LIMIT.toSeconds(), TimeUnit.SECONDS), "workers finished");
+        assertEquals((long) workers * each, (long) m.withLock(c -> c[0]));
+        assertFalse(m.isLocked());
     }
 
     @Test
