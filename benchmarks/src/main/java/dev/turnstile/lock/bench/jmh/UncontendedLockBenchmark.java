@@ -1,14 +1,22 @@
 package dev.turnstile.lock.bench.jmh;
 
+import dev.turnstile.lock.Mutex;
+import dev.turnstile.lock.MutexGuard;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import jdk.jfr.Recording;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -19,6 +27,17 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>{@code
  * scripts/java -jar benchmarks/target/benchmarks.jar Uncontended -prof gc -f1 -wi 3 -i 5 -w 1s -r 1s
+ * }</pre>
+ *
+ * <p>The {@code …Diagnosed} benchmarks take the same mutex with each diagnostic of
+ * {@code docs/diagnostics.md} in turn ({@link Diagnosed#diagnostics}): {@code off}; {@code statistics}
+ * (built with {@code statistics(true)}: every hold read the clock twice); {@code jfr} (a recording with
+ * both Turnstile events enabled, the mutex never contended: not profiled, its fast path unchanged);
+ * {@code jfrProfiled} (the same recording, the mutex contended once, so its holds are timed for the
+ * long-hold event). {@link #nanoTime()} is the clock read that statistics pay twice per hold.
+ *
+ * <pre>{@code
+ * scripts/java -jar benchmarks/target/benchmarks.jar 'Uncontended.*(Diagnosed|nanoTime|mutexGuard$)' -prof gc -f1 -wi 3 -i 5 -w 1s -r 1s
  * }</pre>
  */
 @State(Scope.Thread)
@@ -59,5 +78,62 @@ public class UncontendedLockBenchmark {
     @Benchmark
     public long synchronizedBlock() {
         return peers.synchronizedBlock();
+    }
+
+    /** The mutex of the {@code …Diagnosed} benchmarks, with one diagnostic on (or none). */
+    @State(Scope.Thread)
+    public static class Diagnosed {
+        private static final Function<LockPeers.Counter, Long> INCREMENT = c -> ++c.value;
+
+        /** {@code off}, {@code statistics}, {@code jfr} or {@code jfrProfiled}; see the class comment. */
+        @Param({"off", "statistics", "jfr", "jfrProfiled"})
+        public String diagnostics;
+
+        Mutex<LockPeers.Counter> mutex;
+        private Recording recording;
+
+        @Setup
+        public void setUp() {
+            mutex = Mutex.builder().name("bench").statistics(diagnostics.equals("statistics"))
+                    .build(new LockPeers.Counter());
+            if (diagnostics.startsWith("jfr")) {
+                recording = new Recording();
+                recording.enable("dev.turnstile.ContendedAcquisition"); // default thresholds (20 ms)
+                recording.enable("dev.turnstile.LongHold");
+                recording.start();
+            }
+            if (diagnostics.equals("jfrProfiled")) {
+                // Contended once while the long-hold event is enabled: its holds are timed from now on.
+                MutexGuard<LockPeers.Counter> held = mutex.lock();
+                CompletableFuture<MutexGuard<LockPeers.Counter>> waiter = mutex.lockAsync();
+                held.close();
+                waiter.join().close();
+            }
+        }
+
+        @TearDown
+        public void tearDown() {
+            if (recording != null) {
+                recording.close();
+            }
+        }
+    }
+
+    @Benchmark
+    public long mutexGuardDiagnosed(Diagnosed d) {
+        try (MutexGuard<LockPeers.Counter> g = d.mutex.lock()) {
+            return ++g.get().value;
+        }
+    }
+
+    @Benchmark
+    public long mutexWithLockDiagnosed(Diagnosed d) {
+        return d.mutex.withLock(Diagnosed.INCREMENT);
+    }
+
+    /** One {@code System.nanoTime()}: what statistics add twice to every exclusive hold. */
+    @Benchmark
+    public long nanoTime() {
+        return System.nanoTime();
     }
 }
