@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The statistics of one lock built with statistics on: counters and two {@link LatencyHistogram}s,
  * fed by {@link Diagnostics} from the core's paths and read by {@link #snapshot}. Timed by the lock's
- * {@link NanoClock}, so tests can move time by hand. About 9.5 KB, most of it the two histograms.
+ * {@link NanoClock}, so tests can move time by hand. A mutex with statistics is about 10 KB deep
+ * (JOL: 10,096 B), most of it the two histograms.
  */
 final class StatisticsRecorder {
     private final NanoClock clock;
