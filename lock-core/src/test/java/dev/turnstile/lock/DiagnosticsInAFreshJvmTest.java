@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnstile.lock.childjvm.FreshJvmScenarios;
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * What needs a JVM of its own: lock-core as a named module on a runtime without {@code jdk.jfr}
  * (it {@code requires static jdk.jfr}), the same module emitting its events to a recording started on
- * the command line, and the system property that turns statistics on for every lock.
+ * the command line, contended locks that leave JFR uninitialized until a recording starts, and the
+ * system property that turns statistics on for every lock.
  */
 class DiagnosticsInAFreshJvmTest {
 
@@ -53,9 +55,16 @@ class DiagnosticsInAFreshJvmTest {
     }
 
     @Test
+    void contendedLocksDoNotStartJfrUntilARecordingDoes() throws Exception {
+        String out = run(List.of("-cp", location(Mutex.class) + File.pathSeparator
+                + location(FreshJvmScenarios.class)), "jfr-untouched");
+        assertTrue(out.contains("JFR initialized after contended locks: false"), out);
+    }
+
+    @Test
     void theSystemPropertyTurnsStatisticsOnForEveryLockThatDoesNotChoose() throws Exception {
         String out = run(List.of("-Ddev.turnstile.lock.statistics=true",
-                "-cp", location(Mutex.class) + java.io.File.pathSeparator + location(FreshJvmScenarios.class)),
+                "-cp", location(Mutex.class) + File.pathSeparator + location(FreshJvmScenarios.class)),
                 "statistics-by-default");
         assertTrue(out.contains("statistics by default: mutex true, rwlock true, opted out false"), out);
     }

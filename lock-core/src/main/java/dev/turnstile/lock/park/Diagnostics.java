@@ -32,6 +32,12 @@ final class Diagnostics {
     /** Whether the {@code jdk.jfr} module is in this runtime (lock-core reads it only if so). */
     static final boolean JFR = jfrModulePresent();
 
+    static {
+        if (JFR) {
+            JfrEvents.prepare(); // with the core's classes: no virtual thread waits for it later
+        }
+    }
+
     // How a contended acquisition ended (the first three hold the lock).
     static final int HANDED_OFF = 0;
     static final int WON_BEFORE_QUEUING = 1;

@@ -1,5 +1,6 @@
 package dev.turnstile.lock.park;
 
+import java.lang.invoke.MethodHandles;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
@@ -17,24 +18,53 @@ import jdk.jfr.Threshold;
  *
  * <p>Events are passed around as {@code Object} so that no other class of the core refers to a JFR
  * type. Each check of whether an event is enabled first asks {@link FlightRecorder#isInitialized()}:
- * until some recording starts, JFR is not touched at all.
+ * until some recording starts, JFR is not touched at all. The event types are then looked up once and
+ * kept in plain volatile fields, not in a holder class: a virtual thread that waited for another
+ * thread's class initializer would pin its carrier, and the first contended acquisitions after a
+ * recording starts may well be many virtual threads at once.
  */
 final class JfrEvents {
+    /** Set once JFR runs; a race to set them looks the same type up twice, harmlessly. */
+    private static volatile EventType contendedType;
+    private static volatile EventType longHoldType;
+
     private JfrEvents() {
     }
 
-    /** The event types, looked up once JFR runs (the lookup registers the event classes). */
-    private static final class Types {
-        static final EventType CONTENDED = EventType.getEventType(ContendedAcquisition.class);
-        static final EventType LONG_HOLD = EventType.getEventType(LongHold.class);
+    /**
+     * Initializes the event classes now, with the core's (see {@code EagerInit}): loading a JFR event
+     * class does not start JFR, and no virtual thread waits for these initializers later.
+     */
+    static void prepare() {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            l.ensureInitialized(ContendedAcquisition.class);
+            l.ensureInitialized(LongHold.class);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static boolean contendedEnabled() {
-        return FlightRecorder.isInitialized() && Types.CONTENDED.isEnabled();
+        if (!FlightRecorder.isInitialized()) {
+            return false;
+        }
+        EventType t = contendedType;
+        if (t == null) {
+            contendedType = t = EventType.getEventType(ContendedAcquisition.class);
+        }
+        return t.isEnabled();
     }
 
     static boolean longHoldEnabled() {
-        return FlightRecorder.isInitialized() && Types.LONG_HOLD.isEnabled();
+        if (!FlightRecorder.isInitialized()) {
+            return false;
+        }
+        EventType t = longHoldType;
+        if (t == null) {
+            longHoldType = t = EventType.getEventType(LongHold.class);
+        }
+        return t.isEnabled();
     }
 
     /** A begun contended-acquisition event, or {@code null} if the event is disabled. */

@@ -19,6 +19,7 @@ public final class FreshJvmScenarios {
             case "no-jfr" -> noJfr();
             case "contended" -> contended();
             case "statistics-by-default" -> statisticsByDefault();
+            case "jfr-untouched" -> jfrUntouched();
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -43,6 +44,12 @@ public final class FreshJvmScenarios {
     private static void contended() throws Exception {
         contend(Mutex.builder().name("child-mutex").fairness(Fairness.FIFO).build(new long[1]));
         System.out.println("contended run done");
+    }
+
+    private static void jfrUntouched() throws Exception {
+        contend(Mutex.builder().name("untouched").build(new long[1]));
+        contend(Mutex.builder().name("untouched-stats").statistics(true).build(new long[1]));
+        System.out.println("JFR initialized after contended locks: " + jdk.jfr.FlightRecorder.isInitialized());
     }
 
     private static void statisticsByDefault() {
