@@ -157,9 +157,11 @@ class JfrEventsTest {
         Duration threshold = Duration.ofMillis(15);
         List<RecordedEvent> events = record(r -> r.enable(LONG_HOLD).withThreshold(threshold), () -> {
             // Statistics on: every hold is timed.
+            // Statistics on: every hold is timed, each with the lock's one reused event object.
             Mutex<String> stats = Mutex.builder().name("hold-stats").statistics(true).build("v");
             holdFor(stats, 30);
             holdFor(stats, 0);
+            holdFor(stats, 45);
 
             // Never contended: not profiled, so its long hold is not timed (nobody waited for it).
             Mutex<String> quiet = Mutex.builder().name("hold-quiet").build("v");
@@ -183,9 +185,15 @@ class JfrEventsTest {
             }
         });
 
-        RecordedEvent stats = only(events, LONG_HOLD, "hold-stats");
-        assertTrue(stats.getDuration().compareTo(Duration.ofMillis(30)) >= 0, "duration " + stats.getDuration());
-        assertEquals("dev.turnstile.lock.Mutex", stats.getClass("lockClass").getName());
+        List<RecordedEvent> stats = named(events, LONG_HOLD, "hold-stats");
+        assertEquals(2, stats.size(), "the two long holds: " + stats);
+        RecordedEvent first = stats.get(0).getStartTime().isBefore(stats.get(1).getStartTime()) ? stats.get(0) : stats.get(1);
+        RecordedEvent second = first == stats.get(0) ? stats.get(1) : stats.get(0);
+        assertTrue(first.getDuration().compareTo(Duration.ofMillis(30)) >= 0, "first " + first.getDuration());
+        assertTrue(first.getDuration().compareTo(Duration.ofMillis(45)) < 0, "first " + first.getDuration());
+        assertTrue(second.getDuration().compareTo(Duration.ofMillis(45)) >= 0, "second " + second.getDuration());
+        assertTrue(!second.getStartTime().isBefore(first.getEndTime()), "the second hold began after the first ended");
+        assertEquals("dev.turnstile.lock.Mutex", first.getClass("lockClass").getName());
         assertEquals(0, named(events, LONG_HOLD, "hold-quiet").size());
         assertTrue(only(events, LONG_HOLD, "hold-contended").getDuration().compareTo(Duration.ofMillis(30)) >= 0);
         RecordedEvent write = only(events, LONG_HOLD, "hold-rwlock");

@@ -128,8 +128,12 @@ final class Diagnostics {
             if (stats != null) {
                 p.holdSince = stats.now();
             }
-            if (JFR) {
-                p.holdEvent = JfrEvents.beginHold();
+            if (JFR && JfrEvents.longHoldEnabled()) {
+                if (p.holdEvent == null) {
+                    p.holdEvent = JfrEvents.newHold(lock);
+                }
+                JfrEvents.beginHold(p.holdEvent);
+                p.holdEventBegun = true;
             }
         }
     }
@@ -144,14 +148,14 @@ final class Diagnostics {
         }
         LockProbe p = probe(lock);
         long since = p.holdSince;
-        Object event = p.holdEvent;
+        boolean begun = p.holdEventBegun;
         p.holdSince = LockProbe.NOT_TIMED;
-        p.holdEvent = null;
+        p.holdEventBegun = false;
         if (since != LockProbe.NOT_TIMED) {
             p.statistics.held(p.statistics.now() - since);
         }
-        if (event != null) {
-            JfrEvents.endHold(event, lock);
+        if (begun) {
+            JfrEvents.endHold(p.holdEvent);
         }
     }
 

@@ -91,23 +91,26 @@ final class JfrEvents {
         }
     }
 
-    /** A begun long-hold event, or {@code null} if the event is disabled. */
-    static Object beginHold() {
-        if (!longHoldEnabled()) {
-            return null;
-        }
+    /**
+     * The long-hold event of {@code lock}: one object that each exclusive hold begins and ends in turn
+     * (JFR events may be reused; the holds of one lock never overlap), so timing holds allocates nothing.
+     */
+    static Object newHold(RawLock lock) {
         LongHold e = new LongHold();
-        e.begin();
+        e.lockName = lock.config().name();
+        e.lockClass = lock.getClass();
+        e.lockIdentity = identity(lock);
         return e;
     }
 
-    static void endHold(Object event, RawLock lock) {
+    static void beginHold(Object event) {
+        ((LongHold) event).begin();
+    }
+
+    static void endHold(Object event) {
         LongHold e = (LongHold) event;
         e.end();
         if (e.shouldCommit()) {
-            e.lockName = lock.config().name();
-            e.lockClass = lock.getClass();
-            e.lockIdentity = identity(lock);
             e.commit();
         }
     }

@@ -83,7 +83,11 @@ public class UncontendedLockBenchmark {
     /** The mutex of the {@code …Diagnosed} benchmarks, with one diagnostic on (or none). */
     @State(Scope.Thread)
     public static class Diagnosed {
-        private static final Function<LockPeers.Counter, Long> INCREMENT = c -> ++c.value;
+        /** Returns the counter, not a boxed count: a box that escapes would be measured as the lock's. */
+        private static final Function<LockPeers.Counter, LockPeers.Counter> INCREMENT = c -> {
+            c.value++;
+            return c;
+        };
 
         /** {@code off}, {@code statistics}, {@code jfr} or {@code jfrProfiled}; see the class comment. */
         @Param({"off", "statistics", "jfr", "jfrProfiled"})
@@ -128,7 +132,7 @@ public class UncontendedLockBenchmark {
 
     @Benchmark
     public long mutexWithLockDiagnosed(Diagnosed d) {
-        return d.mutex.withLock(Diagnosed.INCREMENT);
+        return d.mutex.withLock(Diagnosed.INCREMENT).value;
     }
 
     /** One {@code System.nanoTime()}: what statistics add twice to every exclusive hold. */
