@@ -12,4 +12,6 @@ module dev.turnstile.lock.vertx {
 
     provides dev.turnstile.lock.spi.NonBlockingThreadDetector
             with dev.turnstile.lock.vertx.internal.EventLoopDetector;
+    provides io.vertx.core.spi.VertxServiceProvider
+            with dev.turnstile.lock.vertx.internal.OwnerLocal;
 }

@@ -1,6 +1,7 @@
 package dev.turnstile.lock;
 
 import dev.turnstile.lock.park.CallbackWaiter;
+import dev.turnstile.lock.park.HeldLocks;
 import java.util.concurrent.Executor;
 
 /**
@@ -16,11 +17,41 @@ import java.util.concurrent.Executor;
  * @param <G> the guard type
  */
 abstract class Acquisition<G> extends CallbackWaiter implements PendingLock {
-    private final LockCallback<? super G> callback;
+    /**
+     * Receives the outcome; an {@link Owned} wrapper when the acquisition counts for a task, so that an
+     * anonymous acquisition's node carries no field for an owner. Set before submission, which
+     * publishes it to the granting thread.
+     */
+    private LockCallback<? super G> callback;
 
     Acquisition(int mode, Executor executor, LockCallback<? super G> callback) {
         super(mode, executor);
         this.callback = callback;
+    }
+
+    /** Makes this acquisition count for the task whose holdings are {@code holds} (may be null). */
+    final void ownedBy(HeldLocks holds) {
+        if (holds != null) {
+            callback = new Owned<>(callback, holds);
+        }
+    }
+
+    /** The holdings of the task this acquisition counts for, or {@code null}. */
+    final HeldLocks owner() {
+        return callback instanceof Owned<?> o ? o.holds : null;
+    }
+
+    /** The callback of an acquisition made for a task, and that task's holdings. */
+    private record Owned<G>(LockCallback<? super G> callback, HeldLocks holds) implements LockCallback<G> {
+        @Override
+        public void onLocked(G guard) {
+            callback.onLocked(guard);
+        }
+
+        @Override
+        public void onFailed(Throwable cause) {
+            callback.onFailed(cause);
+        }
     }
 
     /** A guard for the grant this node has just received. */

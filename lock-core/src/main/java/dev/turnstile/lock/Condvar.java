@@ -1,5 +1,6 @@
 package dev.turnstile.lock;
 
+import dev.turnstile.lock.park.HeldLocks;
 import dev.turnstile.lock.park.RawCondvar;
 import java.time.Duration;
 import java.time.Instant;
@@ -81,7 +82,7 @@ public final class Condvar extends RawCondvar {
      * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
      */
     public void await(MutexGuard<?> guard) {
-        awaitMutex(heldMutex(guard), false, -1L);
+        awaitWith(guard, false, -1L);
     }
 
     /**
@@ -97,7 +98,7 @@ public final class Condvar extends RawCondvar {
      */
     public boolean await(MutexGuard<?> guard, Duration timeout) {
         long nanos = Timeouts.waitNanos(timeout);
-        return awaitMutex(heldMutex(guard), false, nanos) == NOTIFIED;
+        return awaitWith(guard, false, nanos) == NOTIFIED;
     }
 
     /**
@@ -114,7 +115,7 @@ public final class Condvar extends RawCondvar {
     public boolean awaitUntil(MutexGuard<?> guard, Instant deadline) {
         Objects.requireNonNull(deadline, "deadline");
         Duration left = Duration.between(Instant.now(), deadline);
-        return awaitMutex(heldMutex(guard), false, left.isNegative() ? 0L : Timeouts.saturatedNanos(left)) == NOTIFIED;
+        return awaitWith(guard, false, left.isNegative() ? 0L : Timeouts.saturatedNanos(left)) == NOTIFIED;
     }
 
     /**
@@ -127,7 +128,7 @@ public final class Condvar extends RawCondvar {
      * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
      */
     public void awaitInterruptibly(MutexGuard<?> guard) throws InterruptedException {
-        awaitOn(heldMutex(guard), true, -1L);
+        awaitInterruptiblyWith(guard, -1L);
     }
 
     /**
@@ -145,7 +146,7 @@ public final class Condvar extends RawCondvar {
      */
     public boolean awaitInterruptibly(MutexGuard<?> guard, Duration timeout) throws InterruptedException {
         long nanos = Timeouts.waitNanos(timeout);
-        return awaitOn(heldMutex(guard), true, nanos) == NOTIFIED;
+        return awaitInterruptiblyWith(guard, nanos) == NOTIFIED;
     }
 
     /**
@@ -297,10 +298,38 @@ public final class Condvar extends RawCondvar {
         return node;
     }
 
-    /** Queues the node here, then releases the mutex by closing the guard (which is thereby spent). */
+    /**
+     * Queues the node here, then releases the mutex by closing the guard (which is thereby spent). The
+     * node counts for the task the guard's hold counted for, if any: its re-acquisition is that task's
+     * wait, and the new guard its hold.
+     */
     private void start(MutexGuard<?> guard, CondvarAwait<?, ?> node) {
+        HeldLocks task = guard.taskHolds();
+        node.ownedBy(task);
         enqueueAsync(guard.mutex(), node);
+        guard.mutex().taskWaits(task, node);
         guard.close();
+    }
+
+    /** A blocking wait with a guard: its hold's record is suspended while the mutex is released. */
+    private int awaitWith(MutexGuard<?> guard, boolean interruptible, long nanos) {
+        Mutex<?> mutex = heldMutex(guard);
+        guard.suspendedForWait();
+        try {
+            return awaitMutex(mutex, interruptible, nanos);
+        } finally {
+            guard.resumedAfterWait(); // the mutex is held again on every path out
+        }
+    }
+
+    private int awaitInterruptiblyWith(MutexGuard<?> guard, long nanos) throws InterruptedException {
+        Mutex<?> mutex = heldMutex(guard);
+        guard.suspendedForWait();
+        try {
+            return awaitOn(mutex, true, nanos);
+        } finally {
+            guard.resumedAfterWait();
+        }
     }
 
     boolean stopWaiting(CondvarAwait<?, ?> node) {

@@ -1,5 +1,7 @@
 package dev.turnstile.lock;
 
+import dev.turnstile.lock.park.HeldLocks;
+
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 
@@ -40,7 +42,13 @@ abstract class CondvarAwait<T, G> extends Acquisition<G> {
     @Override
     @SuppressWarnings("unchecked") // bound to the Mutex<T> whose guard was passed to awaitAsync
     final G newGuard() {
-        return outcome(new MutexGuard<>((Mutex<T>) lock()), !timedOut);
+        Mutex<T> m = (Mutex<T>) lock();
+        HeldLocks owner = owner();
+        if (owner == null) {
+            return outcome(new MutexGuard<>(m), !timedOut);
+        }
+        m.taskWaitOver(owner, this);
+        return outcome(new MutexGuard<>(m, m.held(owner)), !timedOut); // the wait's hold resumes: no rank check
     }
 
     @Override

@@ -1,12 +1,13 @@
 package dev.turnstile.lock;
 
 import dev.turnstile.lock.park.LockConfig;
+import dev.turnstile.lock.park.LockTracking;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The settings every Turnstile lock shares: fairness policy, name, clock and statistics. Each lock type
- * has its own builder that adds {@code build(value)}.
+ * The settings every Turnstile lock shares: fairness policy, name, clock and statistics, and the opt-in
+ * lock ranks and deadlock detection. Each lock type has its own builder that adds {@code build(value)}.
  *
  * @param <B> the concrete builder, returned by every setter for chaining
  */
@@ -17,6 +18,9 @@ public abstract class LockBuilder<B extends LockBuilder<B>> {
     private long handOffMeanNanos = LockConfig.DEFAULT_HAND_OFF_MEAN_NANOS;
     private long longHoldNanos = LockConfig.DEFAULT_LONG_HOLD_NANOS;
     private boolean statistics = LockConfig.STATISTICS_BY_DEFAULT;
+    private int rank = LockTracking.UNRANKED;
+    private String rankName;
+    private boolean detectDeadlocks;
 
     LockBuilder() {
     }
@@ -103,8 +107,66 @@ public abstract class LockBuilder<B extends LockBuilder<B>> {
         return self();
     }
 
+    // ---------------------------------------------------------------- diagnostics (lock ranks, deadlocks)
+
+    /**
+     * Gives the lock a rank: an acquirer (a thread, or an asynchronous task's {@link LockOwner}) may
+     * only acquire it while every ranked lock it holds ranks below it; otherwise the acquisition is
+     * refused before it queues, as {@link LockRanks} says. Locks of equal rank are never held together.
+     * A ranked lock also takes part in deadlock detection ({@link #detectDeadlocks()}).
+     *
+     * @param rank the rank; any {@code int} but {@link Integer#MIN_VALUE}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code rank} is {@link Integer#MIN_VALUE}
+     */
+    public final B rank(int rank) {
+        if (rank == LockTracking.UNRANKED) {
+            throw new IllegalArgumentException("Integer.MIN_VALUE is not a rank");
+        }
+        this.rank = rank;
+        this.rankName = null;
+        return self();
+    }
+
+    /**
+     * Gives the lock the rank of an enum constant: its ordinal, so the constants of one enum, declared
+     * in acquisition order, rank the locks (and messages name the constant). See {@link #rank(int)}.
+     *
+     * <pre>{@code
+     * enum Rank { ACCOUNTS, LEDGER, AUDIT }   // acquire in this order
+     * Mutex<Ledger> ledger = Mutex.builder().name("ledger").rank(Rank.LEDGER).build(new Ledger());
+     * }</pre>
+     *
+     * @param rank the constant whose ordinal is the rank
+     * @return this builder
+     * @throws NullPointerException if {@code rank} is null
+     */
+    public final B rank(Enum<?> rank) {
+        Objects.requireNonNull(rank, "rank");
+        this.rank = rank.ordinal();
+        this.rankName = rank.name();
+        return self();
+    }
+
+    /**
+     * Makes the lock take part in deadlock detection ({@link Deadlocks}): its acquisitions record who
+     * holds it and who waits for it. Off by default (then it records nothing), unless
+     * {@link Deadlocks#setEnabledByDefault detection is on for every lock}.
+     *
+     * @return this builder
+     */
+    public final B detectDeadlocks() {
+        this.detectDeadlocks = true;
+        return self();
+    }
+
     final LockConfig config() {
         return new LockConfig(fairness, name, clock, handOffMeanNanos, longHoldNanos, statistics);
+    }
+
+    /** The diagnostic settings: {@code null} for the default (see {@link LockTracking#byDefault()}). */
+    final LockTracking tracking() {
+        return rank != LockTracking.UNRANKED || detectDeadlocks ? LockTracking.of(rank, rankName) : null;
     }
 
     @SuppressWarnings("unchecked")

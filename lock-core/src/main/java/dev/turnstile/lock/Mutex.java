@@ -1,6 +1,8 @@
 package dev.turnstile.lock;
 
+import dev.turnstile.lock.park.HeldLocks;
 import dev.turnstile.lock.park.LockConfig;
+import dev.turnstile.lock.park.LockTracking;
 import dev.turnstile.lock.park.RawLock;
 import java.time.Duration;
 import java.util.Objects;
@@ -31,8 +33,11 @@ import java.util.concurrent.locks.Lock;
  * {@link IllegalStateException} and leaves the lock as it is.
  *
  * <h2>Not reentrant</h2>
- * A thread (or task) that holds a {@code Mutex} and acquires it again waits for itself forever, as
- * with every non-reentrant lock. Pass the guard down instead of locking twice.
+ * A thread (or task) that holds a {@code Mutex} and acquires it again would wait for itself forever,
+ * as with every non-reentrant lock. Pass the guard down instead of locking twice. A thread that is
+ * about to park, without a timeout, on a mutex it holds gets an {@link IllegalStateException}
+ * naming the mutex instead of hanging (checked only once the mutex is found taken, never on the fast
+ * path); for a ranked mutex, any re-acquisition is refused by the rank check ({@link LockRanks}).
  *
  * <h2>Fairness</h2>
  * {@link Fairness#EVENTUAL} by default: a running thread may take the lock ahead of parked waiters
@@ -45,12 +50,22 @@ import java.util.concurrent.locks.Lock;
  * dumps. {@link #lock()} and {@link #tryLock(Duration)} are not interruptible and keep the thread's
  * interrupt status; {@link #lockInterruptibly()} is.
  *
+ * <h2>Diagnostics</h2>
+ * A thread holding the mutex is its owner for the JVM's tools: thread dumps list the mutex among the
+ * holder's "Locked ownable synchronizers", {@code ThreadMXBean.findDeadlockedThreads()} reports
+ * platform threads deadlocked on mutexes, and {@link #toString()} shows the identity hash that thread
+ * dumps print ({@code Mutex[orders]@1b6d3586}), so a log line can be matched to a dump. An
+ * asynchronous holder is no thread and is not shown there. Lock ranks and Turnstile's own deadlock
+ * detection, which follow asynchronous holders too, are opt-in per mutex ({@link #builder()}).
+ *
  * <h2>Memory</h2>
- * An unlocked mutex is a state word, the value reference and one reference to shared configuration
- * (24 bytes with compressed references); the wait queue is allocated the first time it is contended.
+ * An unlocked mutex is the owner thread field the JVM's tools read, a state word, the value reference,
+ * one reference to shared configuration and one to diagnostic settings (32 bytes with compressed
+ * references); the wait queue is allocated the first time it is contended.
  *
  * @param <T> the type of the guarded value
  */
+@SuppressWarnings("serial") // not serializable: see RawLock
 public final class Mutex<T> extends RawLock {
     /** The only lock bit: held. */
     private static final int LOCKED = 1;
@@ -66,11 +81,11 @@ public final class Mutex<T> extends RawLock {
      * @param value the guarded value (may be null)
      */
     public Mutex(T value) {
-        this(value, LockConfig.DEFAULT);
+        this(value, LockConfig.DEFAULT, null);
     }
 
-    private Mutex(T value, LockConfig config) {
-        super(config);
+    private Mutex(T value, LockConfig config, LockTracking tracking) {
+        super(config, tracking);
         this.value = value;
     }
 
@@ -88,8 +103,9 @@ public final class Mutex<T> extends RawLock {
      * @return the guard that owns the lock until closed
      */
     public MutexGuard<T> lock() {
+        HeldLocks holds = threadAcquiring(EXCLUSIVE);
         acquire();
-        return new MutexGuard<>(this);
+        return new MutexGuard<>(this, recordHold(holds, EXCLUSIVE));
     }
 
     /**
@@ -100,8 +116,9 @@ public final class Mutex<T> extends RawLock {
      *                              the queue and the interrupt status is cleared
      */
     public MutexGuard<T> lockInterruptibly() throws InterruptedException {
+        HeldLocks holds = threadAcquiring(EXCLUSIVE);
         acquireInterruptibly();
-        return new MutexGuard<>(this);
+        return new MutexGuard<>(this, recordHold(holds, EXCLUSIVE));
     }
 
     /**
@@ -111,7 +128,8 @@ public final class Mutex<T> extends RawLock {
      * @return the guard that owns the lock until closed, or empty if the mutex is held
      */
     public Optional<MutexGuard<T>> tryLock() {
-        return tryAcquire(EXCLUSIVE, true) ? Optional.of(new MutexGuard<>(this)) : Optional.empty();
+        HeldLocks holds = threadAcquiring(EXCLUSIVE);
+        return tryAcquireNow() ? Optional.of(new MutexGuard<>(this, recordHold(holds, EXCLUSIVE))) : Optional.empty();
     }
 
     /**
@@ -126,8 +144,9 @@ public final class Mutex<T> extends RawLock {
      */
     public Optional<MutexGuard<T>> tryLock(Duration timeout) {
         long nanos = Timeouts.waitNanos(timeout);
+        HeldLocks holds = threadAcquiring(EXCLUSIVE);
         return acquireBlocking(EXCLUSIVE, false, nanos) == ACQUIRED
-                ? Optional.of(new MutexGuard<>(this)) : Optional.empty();
+                ? Optional.of(new MutexGuard<>(this, recordHold(holds, EXCLUSIVE))) : Optional.empty();
     }
 
     /**
@@ -141,11 +160,13 @@ public final class Mutex<T> extends RawLock {
      */
     public <R> R withLock(Function<? super T, ? extends R> action) {
         Objects.requireNonNull(action, "action");
+        HeldLocks holds = threadAcquiring(EXCLUSIVE);
         acquire();
+        holds = recordHold(holds, EXCLUSIVE);
         try {
             return action.apply(value);
         } finally {
-            releaseLock(false);
+            releaseLock(false, holds);
         }
     }
 
@@ -160,13 +181,15 @@ public final class Mutex<T> extends RawLock {
      */
     public T update(UnaryOperator<T> update) {
         Objects.requireNonNull(update, "update");
+        HeldLocks holds = threadAcquiring(EXCLUSIVE);
         acquire();
+        holds = recordHold(holds, EXCLUSIVE);
         try {
             T next = update.apply(value);
             value = next;
             return next;
         } finally {
-            releaseLock(false);
+            releaseLock(false, holds);
         }
     }
 
@@ -210,11 +233,20 @@ public final class Mutex<T> extends RawLock {
         return Optional.ofNullable(statisticsSnapshot());
     }
 
+    /**
+     * {@return the mutex's name (if any) and the identity hash that thread dumps print for it
+     * ({@code ThreadInfo.getLockName()}, {@code jcmd <pid> Thread.dump_to_file}), then whether it is
+     * locked, by which thread if a thread holds it, and how many wait: for example
+     * {@code Mutex[orders]@1b6d3586(locked by "worker-3", 2 waiting)}}
+     */
     @Override
     public String toString() {
-        String n = name();
-        return (n != null ? "Mutex[" + n + "]" : "Mutex@" + Integer.toHexString(System.identityHashCode(this)))
-                + (isLocked() ? "(locked, " + queueLength() + " waiting)" : "(unlocked)");
+        if (!isLocked()) {
+            return identity() + "(unlocked)";
+        }
+        Thread owner = ownerThread();
+        return identity() + "(locked" + (owner != null ? " by \"" + owner.getName() + "\"" : "")
+                + ", " + queueLength() + " waiting)";
     }
 
     // ---------------------------------------------------------------- asynchronous API
@@ -275,6 +307,103 @@ public final class Mutex<T> extends RawLock {
     public CompletableFuture<MutexGuard<T>> lockAsync(Executor executor) {
         Objects.requireNonNull(executor, "executor");
         return submit(new LockFuture<>(nodes(), executor));
+    }
+
+    /**
+     * As {@link #lockAsync()}, for the asynchronous task {@code owner}: the hold counts as the
+     * owner's, for lock ranks and deadlock detection, wherever its continuations run. On a ranked
+     * mutex that the owner may not acquire now ({@link LockRanks}), the future fails at once with
+     * {@link LockOrderViolationException} and nothing is queued.
+     *
+     * @param owner the task acquiring
+     * @return a future of the guard that owns the mutex until closed
+     * @throws NullPointerException if {@code owner} is null
+     */
+    public CompletableFuture<MutexGuard<T>> lockAsync(LockOwner owner) {
+        HeldLocks holds = LockOwner.holdsOf(Objects.requireNonNull(owner, "owner"));
+        try {
+            taskAcquiring(holds, EXCLUSIVE);
+        } catch (LockOrderViolationException refused) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        if (!isDeliveringGrants() && casState(0, LOCKED)) {
+            return LockFuture.granted(new MutexGuard<>(this, recordHold(holds, EXCLUSIVE)));
+        }
+        return submit(new LockFuture<>(nodes(), null), holds);
+    }
+
+    /**
+     * As {@link #tryLockAsync(Duration)}, for the asynchronous task {@code owner} (see
+     * {@link #lockAsync(LockOwner)}).
+     *
+     * @param timeout the longest wait
+     * @param owner   the task acquiring
+     * @return a future of the guard, or failed with {@link LockTimeoutException} or
+     *         {@link LockOrderViolationException}
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public CompletableFuture<MutexGuard<T>> tryLockAsync(Duration timeout, LockOwner owner) {
+        long nanos = Timeouts.waitNanos(timeout);
+        HeldLocks holds = LockOwner.holdsOf(Objects.requireNonNull(owner, "owner"));
+        try {
+            taskAcquiring(holds, EXCLUSIVE);
+        } catch (LockOrderViolationException refused) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        LockFuture.Timed<MutexGuard<T>> view = submit(new LockFuture.Timed<>(nodes(), null), holds);
+        view.arm(nanos, timeout, name(), null);
+        return view;
+    }
+
+    /**
+     * As {@link #withLockAsync(Function)}, for the asynchronous task {@code owner} (see
+     * {@link #lockAsync(LockOwner)}): the future fails with {@link LockOrderViolationException}, and
+     * the body never runs, if the owner may not acquire this mutex now.
+     *
+     * @param owner the task acquiring
+     * @param body  runs with the guard; the mutex is released when its stage completes
+     * @param <R>   the body's result type
+     * @return the body's outcome, once the mutex is released
+     * @throws NullPointerException if an argument is null
+     */
+    public <R> CompletableFuture<R> withLockAsync(
+            LockOwner owner, Function<? super MutexGuard<T>, ? extends CompletionStage<R>> body) {
+        HeldLocks holds = LockOwner.holdsOf(Objects.requireNonNull(owner, "owner"));
+        Objects.requireNonNull(body, "body");
+        try {
+            taskAcquiring(holds, EXCLUSIVE);
+        } catch (LockOrderViolationException refused) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        ScopedLockFuture<MutexGuard<T>, R> scope = new ScopedLockFuture<>(nodes(), null, body);
+        scope.acquisition.ownedBy(holds);
+        recordTaskWait(holds, scope.acquisition);
+        return submitScoped(scope);
+    }
+
+    /**
+     * As {@link #lockAsync(LockCallback, Executor)}, for the asynchronous task {@code owner} (see
+     * {@link #lockAsync(LockOwner)}); this is what the Reactor and Vert.x adapters call with the owner
+     * they find in their context.
+     *
+     * @param callback receives the guard
+     * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @param owner    the task acquiring, or {@code null} for an anonymous acquisition
+     * @return the pending acquisition
+     * @throws NullPointerException        if {@code callback} is null
+     * @throws LockOrderViolationException if {@code owner} may not acquire this ranked mutex now;
+     *                                     nothing was queued and the callback never runs
+     */
+    public PendingLock lockAsync(LockCallback<? super MutexGuard<T>> callback, Executor executor, LockOwner owner) {
+        Objects.requireNonNull(callback, "callback");
+        HeldLocks holds = LockOwner.holdsOf(owner);
+        taskAcquiring(holds, EXCLUSIVE);
+        MutexAcquisition<T> node = new MutexAcquisition<>(executor, callback);
+        node.ownedBy(holds);
+        recordTaskWait(holds, node);
+        acquireAsync(node);
+        return node;
     }
 
     /**
@@ -409,6 +538,13 @@ public final class Mutex<T> extends RawLock {
         return view;
     }
 
+    /** {@link #submit(LockFuture)} of an acquisition that counts for a task ({@code holds}, may be null). */
+    private <F extends LockFuture<MutexGuard<T>>> F submit(F view, HeldLocks holds) {
+        view.acquisition.ownedBy(holds);
+        recordTaskWait(holds, view.acquisition);
+        return submit(view);
+    }
+
     private <R> ScopedLockFuture<MutexGuard<T>, R> submitScoped(ScopedLockFuture<MutexGuard<T>, R> scope) {
         acquireAsync(scope.acquisition);
         scope.submitted();
@@ -431,9 +567,12 @@ public final class Mutex<T> extends RawLock {
         value = v;
     }
 
+    /** Acquires for the current thread, which the JVM then sees as the owner. */
     void acquire() {
-        if (!casState(0, LOCKED)) {
-            acquireBlocking(EXCLUSIVE, false, -1L);
+        if (casState(0, LOCKED)) {
+            setExclusiveOwnerThread(Thread.currentThread());
+        } else {
+            acquireBlocking(EXCLUSIVE, false, -1L); // records the owner itself
         }
     }
 
@@ -441,13 +580,19 @@ public final class Mutex<T> extends RawLock {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        if (!casState(0, LOCKED) && acquireBlocking(EXCLUSIVE, true, -1L) == INTERRUPTED) {
+        if (casState(0, LOCKED)) {
+            setExclusiveOwnerThread(Thread.currentThread());
+        } else if (acquireBlocking(EXCLUSIVE, true, -1L) == INTERRUPTED) {
             throw new InterruptedException();
         }
     }
 
     boolean tryAcquireNow() {
-        return tryAcquire(EXCLUSIVE, true);
+        if (tryAcquire(EXCLUSIVE, true)) {
+            setExclusiveOwnerThread(Thread.currentThread());
+            return true;
+        }
+        return false;
     }
 
     /** Waits at most {@code nanos}, interruptibly; for the {@link Lock} view's timed tryLock. */
@@ -462,13 +607,71 @@ public final class Mutex<T> extends RawLock {
         return outcome == ACQUIRED;
     }
 
+    /** Releases a hold that has no tracked record (tests). */
     void releaseLock(boolean fair) {
+        releaseLock(fair, null);
+    }
+
+    /**
+     * Releases the hold of a guard (or a scoped call) whose tracked record, if any, is in
+     * {@code holds}. The owner record is cleared before the releasing CAS.
+     */
+    void releaseLock(boolean fair, HeldLocks holds) {
+        recordRelease(holds, EXCLUSIVE);
+        setExclusiveOwnerThread(null);
         if (fair || !casState(LOCKED, 0)) {
             if ((state() & LOCKED) == 0) {
                 throw new IllegalStateException(this + " is not locked: a guard was released twice at once");
             }
             release(EXCLUSIVE, fair);
         }
+    }
+
+    // ---------------------------------------------------------------- diagnostics, for guards, views and nodes
+
+    /** Before a thread acquisition: the rank check, and the thread's holdings ({@code null} if untracked). */
+    HeldLocks beforeThreadAcquisition() {
+        return threadAcquiring(EXCLUSIVE);
+    }
+
+    /** Records a hold in {@code holds} (nothing if {@code null}); returns what the guard keeps. */
+    HeldLocks held(HeldLocks holds) {
+        return recordHold(holds, EXCLUSIVE);
+    }
+
+    /** Before a task's acquisition: the rank check against what it holds. */
+    void beforeTaskAcquisition(HeldLocks task) {
+        taskAcquiring(task, EXCLUSIVE);
+    }
+
+    /** A guard used on the current thread: it holds the mutex from now on, if a thread did before. */
+    HeldLocks usedOnCurrentThread(HeldLocks holds) {
+        return takenOverByCurrentThread(holds, EXCLUSIVE);
+    }
+
+    /** A hold recorded in {@code holds} is suspended (a condition wait released the mutex). */
+    void holdSuspended(HeldLocks holds) {
+        recordRelease(holds, EXCLUSIVE);
+    }
+
+    /** Records an asynchronous task's wait for {@code node} (tracked mutexes only). */
+    void taskWaits(HeldLocks task, Acquisition<?> node) {
+        recordTaskWait(task, node);
+    }
+
+    /** The task's wait for {@code node} ended with a grant. */
+    void taskWaitOver(HeldLocks task, Acquisition<?> node) {
+        recordTaskWaitOver(task, node);
+    }
+
+    /** Sets the thread the JVM sees as the owner ({@code null}: none, for a task's hold). */
+    void recordOwner(Thread owner) {
+        setExclusiveOwnerThread(owner);
+    }
+
+    @Override
+    protected boolean exclusive(int mode) {
+        return true;
     }
 
     // ---------------------------------------------------------------- the lock's bits
@@ -513,7 +716,7 @@ public final class Mutex<T> extends RawLock {
          * @return the new mutex
          */
         public <T> Mutex<T> build(T value) {
-            return new Mutex<>(value, config());
+            return new Mutex<>(value, config(), tracking());
         }
     }
 }

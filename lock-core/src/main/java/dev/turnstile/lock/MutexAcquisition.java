@@ -1,5 +1,7 @@
 package dev.turnstile.lock;
 
+import dev.turnstile.lock.park.HeldLocks;
+
 import java.util.concurrent.Executor;
 
 /** An asynchronous acquisition of a {@link Mutex}: its guard is a {@link MutexGuard}. */
@@ -11,7 +13,13 @@ final class MutexAcquisition<T> extends Acquisition<MutexGuard<T>> {
     @Override
     @SuppressWarnings("unchecked") // submitted only by Mutex<T>.lockAsync and friends
     MutexGuard<T> newGuard() {
-        return new MutexGuard<>((Mutex<T>) lock());
+        Mutex<T> m = (Mutex<T>) lock();
+        HeldLocks owner = owner();
+        if (owner == null) {
+            return new MutexGuard<>(m);
+        }
+        m.taskWaitOver(owner, this);
+        return new MutexGuard<>(m, m.held(owner));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.turnstile.lock;
 
+import dev.turnstile.lock.park.HeldLocks;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -17,6 +18,14 @@ import java.lang.invoke.VarHandle;
  * as it is. Like a stream, a guard is not thread-safe: hand it from one thread to another with the
  * usual happens-before (a queue, a future, an executor) and it works on any thread, but don't use
  * it from two threads at once. Closing the same guard twice in sequence is always detected.
+ *
+ * <h2>Who holds it, for diagnostics</h2>
+ * A guard from a blocking call belongs to the thread that acquired it: thread dumps and the JVM's
+ * deadlock detector name that thread as the mutex's owner. Handed to another thread, it belongs to
+ * that thread from its first use there ({@link #get()}, {@link #set}, {@link #close()}, …), so a guard
+ * passed on is not held against the thread that gave it away. A guard from an asynchronous acquisition
+ * belongs to no thread (and, for lock ranks and Turnstile's deadlock detection, to the
+ * {@link LockOwner} it was acquired for, if any).
  *
  * @param <T> the type of the guarded value
  */
@@ -39,9 +48,19 @@ public final class MutexGuard<T> implements AutoCloseable {
     private boolean closed;
     /** Set once the library itself may release this guard on another thread (withLockAsync). */
     private boolean shared;
+    /**
+     * Where the hold is recorded if the mutex is tracked (ranks, deadlock detection): the acquiring
+     * thread's or task's holdings; {@code null} otherwise.
+     */
+    private HeldLocks holds;
 
     MutexGuard(Mutex<T> mutex) {
         this.mutex = mutex;
+    }
+
+    MutexGuard(Mutex<T> mutex, HeldLocks holds) {
+        this.mutex = mutex;
+        this.holds = holds;
     }
 
     /**
@@ -51,6 +70,7 @@ public final class MutexGuard<T> implements AutoCloseable {
      */
     public T get() {
         checkOpen();
+        usedHere();
         return mutex.value();
     }
 
@@ -62,6 +82,7 @@ public final class MutexGuard<T> implements AutoCloseable {
      */
     public void set(T value) {
         checkOpen();
+        usedHere();
         mutex.setValue(value);
     }
 
@@ -83,7 +104,7 @@ public final class MutexGuard<T> implements AutoCloseable {
     @Override
     public void close() {
         markClosed();
-        mutex.releaseLock(false);
+        mutex.releaseLock(false, holds);
     }
 
     /**
@@ -94,7 +115,7 @@ public final class MutexGuard<T> implements AutoCloseable {
      */
     public void unlockFair() {
         markClosed();
-        mutex.releaseLock(true);
+        mutex.releaseLock(true, holds);
     }
 
     /**
@@ -106,10 +127,41 @@ public final class MutexGuard<T> implements AutoCloseable {
      */
     public void bump() {
         checkOpen();
+        usedHere();
         if (mutex.hasQueuedWaiters()) {
-            mutex.releaseLock(true);
+            boolean threadHeld = mutex.ownerThread() != null;
+            mutex.releaseLock(true, holds);
             mutex.acquire();
+            if (!threadHeld) {
+                mutex.recordOwner(null); // a task's hold stays a task's, though a thread waited for it
+            }
+            holds = mutex.held(holds);
         }
+    }
+
+    /**
+     * Before a condition wait releases the mutex: the hold's record is suspended (the mutex is held
+     * again, by the current thread, when the wait returns: {@link #resumedAfterWait()}).
+     */
+    void suspendedForWait() {
+        usedHere();
+        mutex.holdSuspended(holds);
+    }
+
+    /** After a condition wait re-acquired the mutex on the current thread. */
+    void resumedAfterWait() {
+        holds = mutex.held(holds);
+    }
+
+    /** The task's holdings this guard's hold is recorded in, or {@code null} (untracked, or a thread's). */
+    HeldLocks taskHolds() {
+        HeldLocks h = holds;
+        return h != null && !(h.owner() instanceof Thread) ? h : null;
+    }
+
+    /** The guard is used on the current thread: if it was another thread's, it is this one's now. */
+    private void usedHere() {
+        holds = mutex.usedOnCurrentThread(holds);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.turnstile.lock;
 
+import dev.turnstile.lock.park.HeldLocks;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -17,6 +18,8 @@ final class MutexLockView implements Lock {
      * acquiring, cleared before releasing), so a thread reading it sees itself only if it owns it.
      */
     private Thread owner;
+    /** The owner's holdings, where its hold is recorded if the mutex is tracked; written like {@link #owner}. */
+    private HeldLocks ownerHolds;
 
     MutexLockView(Mutex<?> mutex) {
         this.mutex = mutex;
@@ -25,21 +28,24 @@ final class MutexLockView implements Lock {
     @Override
     public void lock() {
         checkNotOwner();
+        HeldLocks holds = mutex.beforeThreadAcquisition();
         mutex.acquire();
-        owner = Thread.currentThread();
+        owned(holds);
     }
 
     @Override
     public void lockInterruptibly() throws InterruptedException {
         checkNotOwner();
+        HeldLocks holds = mutex.beforeThreadAcquisition();
         mutex.acquireInterruptibly();
-        owner = Thread.currentThread();
+        owned(holds);
     }
 
     @Override
     public boolean tryLock() {
+        HeldLocks holds = mutex.beforeThreadAcquisition();
         if (mutex.tryAcquireNow()) {
-            owner = Thread.currentThread();
+            owned(holds);
             return true;
         }
         return false;
@@ -49,8 +55,9 @@ final class MutexLockView implements Lock {
     public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
         Objects.requireNonNull(unit, "unit");
         checkNotOwner();
+        HeldLocks holds = mutex.beforeThreadAcquisition();
         if (mutex.tryAcquireInterruptibly(Math.max(0L, unit.toNanos(time)))) {
-            owner = Thread.currentThread();
+            owned(holds);
             return true;
         }
         return false;
@@ -60,7 +67,14 @@ final class MutexLockView implements Lock {
     public void unlock() {
         checkOwner();
         owner = null;
-        mutex.releaseLock(false);
+        HeldLocks holds = ownerHolds;
+        ownerHolds = null;
+        mutex.releaseLock(false, holds);
+    }
+
+    private void owned(HeldLocks holds) {
+        ownerHolds = mutex.held(holds);
+        owner = Thread.currentThread();
     }
 
     /**
@@ -97,11 +111,13 @@ final class MutexLockView implements Lock {
     Thread releaseOwnership() {
         Thread me = owner;
         owner = null;
+        mutex.holdSuspended(ownerHolds);
         return me;
     }
 
     /** After a condition wait re-acquired the mutex. */
     void restoreOwnership(Thread me) {
+        ownerHolds = mutex.held(ownerHolds);
         owner = me;
     }
 

@@ -1,5 +1,7 @@
 package dev.turnstile.lock;
 
+import dev.turnstile.lock.park.HeldLocks;
+
 /**
  * A read hold on an {@link RwLock}, and read access to its value. Closing the guard releases the
  * hold; it may be closed on any thread, exactly once.
@@ -17,8 +19,13 @@ package dev.turnstile.lock;
  * @param <T> the type of the guarded value
  */
 public final class ReadGuard<T> extends RwGuard<T> {
-    ReadGuard(RwLock<T> lock) {
-        super(lock);
+    ReadGuard(RwLock<T> lock, HeldLocks holds) {
+        super(lock, holds);
+    }
+
+    @Override
+    int kind() {
+        return RwLock.READ;
     }
 
     /**
@@ -29,7 +36,7 @@ public final class ReadGuard<T> extends RwGuard<T> {
     @Override
     public void close() {
         if (markClosed()) {
-            lock.releaseRead();
+            lock.releaseRead(holds());
         }
     }
 }

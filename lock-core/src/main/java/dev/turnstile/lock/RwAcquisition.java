@@ -49,7 +49,8 @@ abstract class RwAcquisition<G extends RwGuard<?>> extends Acquisition<G> {
 
         @Override
         ReadGuard<T> newGuard() {
-            return new ReadGuard<>(rwLock());
+            RwLock<T> l = rwLock();
+            return new ReadGuard<>(l, l.grantedTo(owner(), this, RwLock.READ));
         }
     }
 
@@ -61,7 +62,8 @@ abstract class RwAcquisition<G extends RwGuard<?>> extends Acquisition<G> {
 
         @Override
         WriteGuard<T> newGuard() {
-            return new WriteGuard<>(rwLock());
+            RwLock<T> l = rwLock();
+            return new WriteGuard<>(l, l.grantedTo(owner(), this, RwLock.WRITE));
         }
     }
 
@@ -99,7 +101,7 @@ abstract class RwAcquisition<G extends RwGuard<?>> extends Acquisition<G> {
 
         @Override
         WriteGuard<T> newGuard() {
-            return new WriteGuard<>(rwLock());
+            return new WriteGuard<>(rwLock(), rwLock().upgraded(from.holds())); // the upgradable hold's owner's
         }
 
         @Override
@@ -150,13 +152,14 @@ abstract class RwAcquisition<G extends RwGuard<?>> extends Acquisition<G> {
             // undo the upgrade rather than drop the hold.
             guard.markConsumed();
             from.lock.transition(RwLock.WRITE_TO_UPGRADABLE);
+            from.lock.changedHold(guard.holds(), RwLock.WRITE, RwLock.UPGRADABLE_READ);
             giveBack();
         }
 
         /** The upgradable hold goes back to its guard, or is released if that guard was closed meanwhile. */
         private void giveBack() {
             if (!from.takeBack()) {
-                from.lock.releaseUpgradable();
+                from.lock.releaseUpgradable(from.holds());
             }
         }
 
@@ -179,7 +182,8 @@ abstract class RwAcquisition<G extends RwGuard<?>> extends Acquisition<G> {
 
         @Override
         UpgradableGuard<T> newGuard() {
-            return new UpgradableGuard<>(rwLock());
+            RwLock<T> l = rwLock();
+            return new UpgradableGuard<>(l, l.grantedTo(owner(), this, RwLock.UPGRADABLE_READ));
         }
     }
 }

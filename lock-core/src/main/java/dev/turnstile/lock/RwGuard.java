@@ -1,5 +1,6 @@
 package dev.turnstile.lock;
 
+import dev.turnstile.lock.park.HeldLocks;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -13,6 +14,10 @@ import java.lang.invoke.VarHandle;
  * <p>Like {@link MutexGuard}, a guard is not thread-safe: hand it over with a happens-before, don't
  * use it from two threads at once.
  *
+ * <p>For diagnostics a guard belongs to the thread that acquired it (or to the {@link LockOwner} of an
+ * asynchronous acquisition, or to nobody), and to another thread from that thread's first use of it
+ * (any method), as {@link MutexGuard} explains. The JVM's tools see only write holds of threads.
+ *
  * @param <T> the type of the guarded value
  */
 abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, WriteGuard, UpgradableGuard {
@@ -24,21 +29,46 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
      * closes by compare-and-set.
      */
     final RwLock<T> lock;
-    private static final int OPEN = 0;
-    private static final int CLOSED = 1;
-    private static final int CONSUMED = 2;
+    private static final byte OPEN = 0;
+    private static final byte CLOSED = 1;
+    private static final byte CONSUMED = 2;
     /** Consumed by an asynchronous upgrade that may still give the hold back (it is cancelled). */
-    private static final int LENT = 3;
+    private static final byte LENT = 3;
     /** {@link #LENT}, and closed meanwhile: a hold that comes back is released at once. */
-    private static final int LENT_CLOSED = 4;
+    private static final byte LENT_CLOSED = 4;
 
-    /** One of the states above; a plain field unless {@link #shared}, see the class comment. */
-    private int state;
+    /**
+     * One of the states above; a plain field unless {@link #shared}, see the class comment. A byte, so
+     * that with the flag, the lock and the holdings the guard is 24 bytes.
+     */
+    private byte state;
     /** Set once the library itself may release this guard on another thread (withLockAsync). */
     private boolean shared;
+    /** Where the hold is recorded if the lock is tracked (ranks, deadlock detection), else {@code null}. */
+    private HeldLocks holds;
 
-    RwGuard(RwLock<T> lock) {
+    RwGuard(RwLock<T> lock, HeldLocks holds) {
         this.lock = lock;
+        this.holds = holds;
+    }
+
+    /** The kind of hold this guard has: {@code RwLock.READ}, {@code UPGRADABLE_READ} or {@code WRITE}. */
+    abstract int kind();
+
+    /** Where the hold is recorded, or {@code null}. */
+    final HeldLocks holds() {
+        return holds;
+    }
+
+    /**
+     * The guard is used on the current thread: if a thread held it, this one does from now on.
+     *
+     * @return where the hold is recorded from now on
+     */
+    final HeldLocks usedHere() {
+        HeldLocks h = lock.usedOnCurrentThread(holds, kind());
+        holds = h;
+        return h;
     }
 
     /**
@@ -49,6 +79,7 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
      */
     public final T get() {
         checkOpen();
+        usedHere();
         return lock.value();
     }
 
@@ -70,12 +101,12 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
         shared = true;
     }
 
-    private int state() {
-        return shared ? (int) STATE.getVolatile(this) : state;
+    private byte state() {
+        return shared ? (byte) STATE.getVolatile(this) : state;
     }
 
     /** Moves OPEN to {@code next}; {@code false} if the guard was not open. */
-    private boolean leaveOpen(int next) {
+    private boolean leaveOpen(byte next) {
         if (shared) {
             return STATE.compareAndSet(this, OPEN, next);
         }
@@ -107,7 +138,7 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
             if (leaveOpen(CLOSED)) {
                 return true;
             }
-            int s = state();
+            byte s = state();
             if (s == CONSUMED || s == LENT_CLOSED) {
                 return false;
             }
@@ -178,7 +209,7 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(RwGuard.class, "state", int.class);
+            STATE = MethodHandles.lookup().findVarHandle(RwGuard.class, "state", byte.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -1,6 +1,8 @@
 package dev.turnstile.lock;
 
+import dev.turnstile.lock.park.HeldLocks;
 import dev.turnstile.lock.park.LockConfig;
+import dev.turnstile.lock.park.LockTracking;
 import dev.turnstile.lock.park.RawLock;
 import java.time.Duration;
 import java.util.Objects;
@@ -74,14 +76,24 @@ import java.util.function.UnaryOperator;
  * {@code …Interruptibly()} forms throw {@link InterruptedException} and leave no trace in the queue.
  * A timed-out acquisition has left the queue too.
  *
+ * <h2>Diagnostics</h2>
+ * A thread holding the write lock is the lock's owner for the JVM's tools (thread dumps, the JVM's
+ * deadlock detector), as with {@code ReentrantReadWriteLock}; readers, the upgradable reader and
+ * asynchronous holders are no single thread's and are not shown there. A thread about to park,
+ * without a timeout, on a lock whose write lock it holds gets an {@link IllegalStateException}
+ * instead of hanging. Lock ranks and Turnstile's own deadlock detection, which see every kind of
+ * hold and waiter, are opt-in per lock ({@link #builder()}).
+ *
  * <h2>Memory</h2>
- * An unlocked {@code RwLock} is a state word, the value reference and one reference to shared
- * configuration: 24 bytes with compressed references, like a {@link Mutex}. The wait queue is
- * allocated the first time the lock is contended. Uncontended, an acquisition allocates nothing but
- * its guard; {@link #withRead} and {@link #withWrite} allocate nothing at all.
+ * An unlocked {@code RwLock} is the owner thread field the JVM's tools read, a state word, the value
+ * reference and references to shared configuration and diagnostic settings: 32 bytes with compressed
+ * references, like a {@link Mutex}. The wait queue is allocated the first time the lock is contended.
+ * Uncontended, an acquisition allocates nothing but its guard; {@link #withRead} and
+ * {@link #withWrite} allocate nothing at all.
  *
  * @param <T> the type of the guarded value
  */
+@SuppressWarnings("serial") // not serializable: see RawLock
 public final class RwLock<T> extends RawLock {
     /*
      * Implementation: the state word.
@@ -142,11 +154,11 @@ public final class RwLock<T> extends RawLock {
      * @param value the guarded value (may be null)
      */
     public RwLock(T value) {
-        this(value, LockConfig.DEFAULT);
+        this(value, LockConfig.DEFAULT, null);
     }
 
-    private RwLock(T value, LockConfig config) {
-        super(config);
+    private RwLock(T value, LockConfig config, LockTracking tracking) {
+        super(config, tracking);
         this.value = value;
     }
 
@@ -164,8 +176,9 @@ public final class RwLock<T> extends RawLock {
      * @return the guard that owns the read lock until closed
      */
     public ReadGuard<T> read() {
+        HeldLocks holds = threadAcquiring(READ);
         acquireRead();
-        return new ReadGuard<>(this);
+        return new ReadGuard<>(this, recordHold(holds, READ));
     }
 
     /**
@@ -176,8 +189,9 @@ public final class RwLock<T> extends RawLock {
      *                              the queue and the interrupt status is cleared
      */
     public ReadGuard<T> readInterruptibly() throws InterruptedException {
+        HeldLocks holds = threadAcquiring(READ);
         acquireInterruptibly(READ);
-        return new ReadGuard<>(this);
+        return new ReadGuard<>(this, recordHold(holds, READ));
     }
 
     /**
@@ -187,7 +201,8 @@ public final class RwLock<T> extends RawLock {
      * @return the guard that owns the read lock until closed, or empty if that needs waiting
      */
     public Optional<ReadGuard<T>> tryRead() {
-        return tryAcquire(READ, false) ? Optional.of(new ReadGuard<>(this)) : Optional.empty();
+        HeldLocks holds = threadAcquiring(READ);
+        return tryAcquire(READ, false) ? Optional.of(new ReadGuard<>(this, recordHold(holds, READ))) : Optional.empty();
     }
 
     /**
@@ -201,7 +216,9 @@ public final class RwLock<T> extends RawLock {
      */
     public Optional<ReadGuard<T>> tryRead(Duration timeout) {
         long nanos = Timeouts.waitNanos(timeout);
-        return acquireBlocking(READ, false, nanos) == ACQUIRED ? Optional.of(new ReadGuard<>(this)) : Optional.empty();
+        HeldLocks holds = threadAcquiring(READ);
+        return acquireBlocking(READ, false, nanos) == ACQUIRED
+                ? Optional.of(new ReadGuard<>(this, recordHold(holds, READ))) : Optional.empty();
     }
 
     /**
@@ -213,8 +230,9 @@ public final class RwLock<T> extends RawLock {
      * @return the guard that owns this read hold until closed
      */
     public ReadGuard<T> readRecursive() {
+        HeldLocks holds = threadAcquiring(READ_RECURSIVE);
         acquireReadRecursive();
-        return new ReadGuard<>(this);
+        return new ReadGuard<>(this, recordHold(holds, READ));
     }
 
     /**
@@ -228,11 +246,13 @@ public final class RwLock<T> extends RawLock {
      */
     public <R> R withRead(Function<? super T, ? extends R> action) {
         Objects.requireNonNull(action, "action");
+        HeldLocks holds = threadAcquiring(READ);
         acquireRead();
+        holds = recordHold(holds, READ);
         try {
             return action.apply(value);
         } finally {
-            release(READ, false);
+            releaseRead(holds);
         }
     }
 
@@ -244,8 +264,9 @@ public final class RwLock<T> extends RawLock {
      * @return the guard that owns the write lock until closed
      */
     public WriteGuard<T> write() {
+        HeldLocks holds = threadAcquiring(WRITE);
         acquireWrite();
-        return new WriteGuard<>(this);
+        return new WriteGuard<>(this, recordHold(holds, WRITE));
     }
 
     /**
@@ -256,8 +277,9 @@ public final class RwLock<T> extends RawLock {
      *                              the queue and the interrupt status is cleared
      */
     public WriteGuard<T> writeInterruptibly() throws InterruptedException {
+        HeldLocks holds = threadAcquiring(WRITE);
         acquireInterruptibly(WRITE);
-        return new WriteGuard<>(this);
+        return new WriteGuard<>(this, recordHold(holds, WRITE));
     }
 
     /**
@@ -267,7 +289,8 @@ public final class RwLock<T> extends RawLock {
      * @return the guard that owns the write lock until closed, or empty if the lock is held
      */
     public Optional<WriteGuard<T>> tryWrite() {
-        return tryAcquire(WRITE, true) ? Optional.of(new WriteGuard<>(this)) : Optional.empty();
+        HeldLocks holds = threadAcquiring(WRITE);
+        return tryAcquireBarging(WRITE) ? Optional.of(new WriteGuard<>(this, recordHold(holds, WRITE))) : Optional.empty();
     }
 
     /**
@@ -281,7 +304,9 @@ public final class RwLock<T> extends RawLock {
      */
     public Optional<WriteGuard<T>> tryWrite(Duration timeout) {
         long nanos = Timeouts.waitNanos(timeout);
-        return acquireBlocking(WRITE, false, nanos) == ACQUIRED ? Optional.of(new WriteGuard<>(this)) : Optional.empty();
+        HeldLocks holds = threadAcquiring(WRITE);
+        return acquireBlocking(WRITE, false, nanos) == ACQUIRED
+                ? Optional.of(new WriteGuard<>(this, recordHold(holds, WRITE))) : Optional.empty();
     }
 
     /**
@@ -295,11 +320,13 @@ public final class RwLock<T> extends RawLock {
      */
     public <R> R withWrite(Function<? super T, ? extends R> action) {
         Objects.requireNonNull(action, "action");
+        HeldLocks holds = threadAcquiring(WRITE);
         acquireWrite();
+        holds = recordHold(holds, WRITE);
         try {
             return action.apply(value);
         } finally {
-            releaseWrite(false);
+            releaseWrite(false, holds);
         }
     }
 
@@ -313,13 +340,15 @@ public final class RwLock<T> extends RawLock {
      */
     public T update(UnaryOperator<T> update) {
         Objects.requireNonNull(update, "update");
+        HeldLocks holds = threadAcquiring(WRITE);
         acquireWrite();
+        holds = recordHold(holds, WRITE);
         try {
             T next = update.apply(value);
             value = next;
             return next;
         } finally {
-            releaseWrite(false);
+            releaseWrite(false, holds);
         }
     }
 
@@ -332,10 +361,11 @@ public final class RwLock<T> extends RawLock {
      * @return the guard that owns the upgradable read lock until closed, upgraded or downgraded
      */
     public UpgradableGuard<T> upgradableRead() {
+        HeldLocks holds = threadAcquiring(UPGRADABLE_READ);
         if (!tryAcquire(UPGRADABLE_READ, false)) {
             acquireBlocking(UPGRADABLE_READ, false, -1L);
         }
-        return new UpgradableGuard<>(this);
+        return new UpgradableGuard<>(this, recordHold(holds, UPGRADABLE_READ));
     }
 
     /**
@@ -346,8 +376,9 @@ public final class RwLock<T> extends RawLock {
      *                              the queue and the interrupt status is cleared
      */
     public UpgradableGuard<T> upgradableReadInterruptibly() throws InterruptedException {
+        HeldLocks holds = threadAcquiring(UPGRADABLE_READ);
         acquireInterruptibly(UPGRADABLE_READ);
-        return new UpgradableGuard<>(this);
+        return new UpgradableGuard<>(this, recordHold(holds, UPGRADABLE_READ));
     }
 
     /**
@@ -356,7 +387,9 @@ public final class RwLock<T> extends RawLock {
      * @return the guard that owns the upgradable read lock, or empty if that needs waiting
      */
     public Optional<UpgradableGuard<T>> tryUpgradableRead() {
-        return tryAcquire(UPGRADABLE_READ, false) ? Optional.of(new UpgradableGuard<>(this)) : Optional.empty();
+        HeldLocks holds = threadAcquiring(UPGRADABLE_READ);
+        return tryAcquire(UPGRADABLE_READ, false)
+                ? Optional.of(new UpgradableGuard<>(this, recordHold(holds, UPGRADABLE_READ))) : Optional.empty();
     }
 
     /**
@@ -370,8 +403,9 @@ public final class RwLock<T> extends RawLock {
      */
     public Optional<UpgradableGuard<T>> tryUpgradableRead(Duration timeout) {
         long nanos = Timeouts.waitNanos(timeout);
+        HeldLocks holds = threadAcquiring(UPGRADABLE_READ);
         return acquireBlocking(UPGRADABLE_READ, false, nanos) == ACQUIRED
-                ? Optional.of(new UpgradableGuard<>(this)) : Optional.empty();
+                ? Optional.of(new UpgradableGuard<>(this, recordHold(holds, UPGRADABLE_READ))) : Optional.empty();
     }
 
     // ---------------------------------------------------------------- asynchronous API
@@ -480,6 +514,90 @@ public final class RwLock<T> extends RawLock {
     }
 
     /**
+     * As {@link #readAsync()}, for the asynchronous task {@code owner}: the hold counts as the owner's
+     * for lock ranks and deadlock detection (see {@link Mutex#lockAsync(LockOwner)}). On a ranked lock
+     * that the owner may not acquire now, the future fails at once with
+     * {@link LockOrderViolationException} and nothing is queued.
+     *
+     * @param owner the task acquiring
+     * @return a future of the guard
+     * @throws NullPointerException if {@code owner} is null
+     */
+    public CompletableFuture<ReadGuard<T>> readAsync(LockOwner owner) {
+        return submitOwned(new LockFuture<>(RwAcquisition.<T>reads(), null), READ, owner);
+    }
+
+    /**
+     * As {@link #writeAsync()}, for the asynchronous task {@code owner} (see {@link #readAsync(LockOwner)}).
+     *
+     * @param owner the task acquiring
+     * @return a future of the guard
+     * @throws NullPointerException if {@code owner} is null
+     */
+    public CompletableFuture<WriteGuard<T>> writeAsync(LockOwner owner) {
+        return submitOwned(new LockFuture<>(RwAcquisition.<T>writes(), null), WRITE, owner);
+    }
+
+    /**
+     * As {@link #upgradableReadAsync()}, for the asynchronous task {@code owner} (see
+     * {@link #readAsync(LockOwner)}). An upgrade of the guard counts for the same owner.
+     *
+     * @param owner the task acquiring
+     * @return a future of the guard
+     * @throws NullPointerException if {@code owner} is null
+     */
+    public CompletableFuture<UpgradableGuard<T>> upgradableReadAsync(LockOwner owner) {
+        return submitOwned(new LockFuture<>(RwAcquisition.<T>upgradableReads(), null), UPGRADABLE_READ, owner);
+    }
+
+    /**
+     * The callback level of {@link #readAsync(LockOwner)} (see {@link LockCallback}); what the
+     * Reactor and Vert.x adapters call with the owner they find in their context.
+     *
+     * @param callback receives the guard
+     * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @param owner    the task acquiring, or {@code null} for an anonymous acquisition
+     * @return the pending acquisition
+     * @throws NullPointerException        if {@code callback} is null
+     * @throws LockOrderViolationException if {@code owner} may not acquire this ranked lock now;
+     *                                     nothing was queued and the callback never runs
+     */
+    public PendingLock readAsync(LockCallback<? super ReadGuard<T>> callback, Executor executor, LockOwner owner) {
+        return submitNode(new RwAcquisition.Read<T>(executor, Objects.requireNonNull(callback, "callback")), READ, owner);
+    }
+
+    /**
+     * The callback level of {@link #writeAsync(LockOwner)}; see {@link #readAsync(LockCallback, Executor, LockOwner)}.
+     *
+     * @param callback receives the guard
+     * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @param owner    the task acquiring, or {@code null} for an anonymous acquisition
+     * @return the pending acquisition
+     * @throws NullPointerException        if {@code callback} is null
+     * @throws LockOrderViolationException if {@code owner} may not acquire this ranked lock now
+     */
+    public PendingLock writeAsync(LockCallback<? super WriteGuard<T>> callback, Executor executor, LockOwner owner) {
+        return submitNode(new RwAcquisition.Write<T>(executor, Objects.requireNonNull(callback, "callback")), WRITE, owner);
+    }
+
+    /**
+     * The callback level of {@link #upgradableReadAsync(LockOwner)}; see
+     * {@link #readAsync(LockCallback, Executor, LockOwner)}.
+     *
+     * @param callback receives the guard
+     * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @param owner    the task acquiring, or {@code null} for an anonymous acquisition
+     * @return the pending acquisition
+     * @throws NullPointerException        if {@code callback} is null
+     * @throws LockOrderViolationException if {@code owner} may not acquire this ranked lock now
+     */
+    public PendingLock upgradableReadAsync(LockCallback<? super UpgradableGuard<T>> callback, Executor executor,
+                                           LockOwner owner) {
+        return submitNode(new RwAcquisition.Upgradable<T>(executor, Objects.requireNonNull(callback, "callback")),
+                UPGRADABLE_READ, owner);
+    }
+
+    /**
      * Acquires a read lock without a future: {@code callback} receives the guard (see
      * {@link LockCallback} and {@link Mutex#lockAsync(LockCallback, Executor)}).
      *
@@ -521,7 +639,7 @@ public final class RwLock<T> extends RawLock {
     /** {@link UpgradableGuard#upgradeAsync()}, the guard's hold already lent. */
     CompletableFuture<WriteGuard<T>> upgradeAsync(UpgradableGuard<T> from) {
         if (tryAcquire(UPGRADE, true)) {
-            return LockFuture.granted(new WriteGuard<>(this)); // no plain reader inside
+            return LockFuture.granted(new WriteGuard<>(this, upgraded(from.holds()))); // no plain reader inside
         }
         markUpgrading();
         return submit(new LockFuture<>((executor, callback) -> new RwAcquisition.Upgrade<>(from, executor, callback), null));
@@ -543,6 +661,29 @@ public final class RwLock<T> extends RawLock {
     private PendingLock submitNode(RwAcquisition<?> node) {
         acquireAsync(node);
         return node;
+    }
+
+    /** A callback-level acquisition that counts for {@code owner} (may be null): rank check first. */
+    private PendingLock submitNode(RwAcquisition<?> node, int mode, LockOwner owner) {
+        HeldLocks holds = LockOwner.holdsOf(owner);
+        taskAcquiring(holds, mode);
+        node.ownedBy(holds);
+        recordTaskWait(holds, node);
+        acquireAsync(node);
+        return node;
+    }
+
+    /** A future-level acquisition that counts for {@code owner}: fails with the rank violation, if any. */
+    private <G> CompletableFuture<G> submitOwned(LockFuture<G> view, int mode, LockOwner owner) {
+        HeldLocks holds = LockOwner.holdsOf(Objects.requireNonNull(owner, "owner"));
+        try {
+            taskAcquiring(holds, mode);
+        } catch (LockOrderViolationException refused) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        view.acquisition.ownedBy(holds);
+        recordTaskWait(holds, view.acquisition);
+        return submit(view);
     }
 
     private <G> LockFuture<G> submit(LockFuture<G> view) {
@@ -614,19 +755,23 @@ public final class RwLock<T> extends RawLock {
         return Optional.ofNullable(statisticsSnapshot());
     }
 
+    /**
+     * {@return the lock's name (if any) and the identity hash that thread dumps print for it, then its
+     * holders and how many wait: for example
+     * {@code RwLock[prices]@4e25154f(write-locked by "worker-2", 3 waiting)}}
+     */
     @Override
     public String toString() {
-        String n = name();
         String what;
         if (isWriteLocked()) {
-            what = "write-locked";
+            Thread owner = ownerThread();
+            what = "write-locked" + (owner != null ? " by \"" + owner.getName() + "\"" : "");
         } else if (readHolds() > 0) {
             what = readHolds() + " readers" + (isUpgradableLocked() ? " incl. upgradable" : "");
         } else {
             what = "unlocked";
         }
-        return (n != null ? "RwLock[" + n + "]" : "RwLock@" + Integer.toHexString(System.identityHashCode(this)))
-                + "(" + what + ", " + queueLength() + " waiting)";
+        return identity() + "(" + what + ", " + queueLength() + " waiting)";
     }
 
     // ---------------------------------------------------------------- for guards and views
@@ -653,9 +798,12 @@ public final class RwLock<T> extends RawLock {
         }
     }
 
+    /** Acquires the write lock for the current thread, which the JVM then sees as the owner. */
     void acquireWrite() {
-        if (!casState(0, WRITER)) {
-            acquireBlocking(WRITE, false, -1L);
+        if (casState(0, WRITER)) {
+            setExclusiveOwnerThread(Thread.currentThread());
+        } else {
+            acquireBlocking(WRITE, false, -1L); // records the owner itself
         }
     }
 
@@ -682,23 +830,41 @@ public final class RwLock<T> extends RawLock {
 
     /** One attempt without waiting that takes the lock past queued waiters whenever it can (views). */
     boolean tryAcquireBarging(int mode) {
-        return tryAcquire(mode, true);
+        return ownedIfWrite(tryAcquire(mode, true), mode);
     }
 
     /** One attempt without waiting; only writers and recursive readers take a free lock past waiters. */
     boolean tryAcquireNow(int mode) {
-        return tryAcquire(mode, mode == WRITE || mode == READ_RECURSIVE);
+        return ownedIfWrite(tryAcquire(mode, mode == WRITE || mode == READ_RECURSIVE), mode);
     }
 
+    /** After a thread's attempt: a write hold taken is the current thread's for the JVM. */
+    private boolean ownedIfWrite(boolean acquired, int mode) {
+        if (acquired && exclusive(mode)) {
+            setExclusiveOwnerThread(Thread.currentThread());
+        }
+        return acquired;
+    }
+
+    /** Releases a read hold that has no tracked record (tests). */
     void releaseRead() {
+        releaseRead(null);
+    }
+
+    void releaseRead(HeldLocks holds) {
+        recordRelease(holds, READ);
         release(READ, false);
     }
 
-    void releaseUpgradable() {
+    void releaseUpgradable(HeldLocks holds) {
+        recordRelease(holds, UPGRADABLE_READ);
         release(UPGRADABLE_READ, false);
     }
 
-    void releaseWrite(boolean fair) {
+    /** Releases a write hold recorded in {@code holds}; the owner record is cleared before the CAS. */
+    void releaseWrite(boolean fair, HeldLocks holds) {
+        recordRelease(holds, WRITE);
+        setExclusiveOwnerThread(null);
         if (fair || !casState(WRITER, 0)) {
             release(WRITE, fair);
         }
@@ -711,7 +877,7 @@ public final class RwLock<T> extends RawLock {
 
     /** Upgrade without waiting: succeeds only if no plain reader is inside. */
     boolean tryUpgradeNow() {
-        return tryAcquire(UPGRADE, true);
+        return ownedIfWrite(tryAcquire(UPGRADE, true), UPGRADE);
     }
 
     /**
@@ -721,6 +887,7 @@ public final class RwLock<T> extends RawLock {
      */
     boolean upgradeBlocking(long nanos) {
         if (tryAcquire(UPGRADE, true)) {
+            setExclusiveOwnerThread(Thread.currentThread());
             return true;
         }
         if (nanos == 0) {
@@ -739,6 +906,56 @@ public final class RwLock<T> extends RawLock {
         }
         transition(ABANDON_UPGRADE);
         return false;
+    }
+
+    // ---------------------------------------------------------------- diagnostics, for guards, views and nodes
+
+    /** A guard of kind {@code kind} used on the current thread: it holds the hold from now on, if a thread did. */
+    HeldLocks usedOnCurrentThread(HeldLocks holds, int kind) {
+        return takenOverByCurrentThread(holds, kind);
+    }
+
+    /** A hold recorded in {@code holds} changed kind (an upgrade or a downgrade); no rank check. */
+    HeldLocks changedHold(HeldLocks holds, int from, int to) {
+        recordRelease(holds, from);
+        return recordHold(holds, to);
+    }
+
+    /** The write hold an upgrade of an upgradable hold recorded in {@code holds} becomes. */
+    HeldLocks upgraded(HeldLocks holds) {
+        return changedHold(holds, UPGRADABLE_READ, WRITE);
+    }
+
+    /** Records a task's hold of kind {@code kind} when its acquisition is granted. */
+    HeldLocks grantedTo(HeldLocks task, Acquisition<?> node, int kind) {
+        recordTaskWaitOver(task, node);
+        return recordHold(task, kind);
+    }
+
+    /** For the views: the current thread's holdings after the rank check, or {@code null} if untracked. */
+    HeldLocks beforeThreadAcquisition(int mode) {
+        return threadAcquiring(mode);
+    }
+
+    /** For the views: records the current thread's hold of kind {@code kind}. */
+    HeldLocks held(HeldLocks holds, int kind) {
+        return recordHold(holds, kind);
+    }
+
+    /** For the views, which release on the thread that acquired: that thread's holdings, if tracked. */
+    HeldLocks currentThreadHolds() {
+        return tracking() != null ? HeldLocks.ofCurrentThread() : null;
+    }
+
+    @Override
+    protected boolean exclusive(int mode) {
+        return mode == WRITE || mode == UPGRADE || mode == WRITE_TO_READ || mode == WRITE_TO_UPGRADABLE;
+    }
+
+    /** A recursive read by an acquirer that already reads (or holds the upgradable read) is what it is for. */
+    @Override
+    protected boolean reentrant(int heldKind, int mode) {
+        return mode == READ_RECURSIVE && (heldKind == READ || heldKind == UPGRADABLE_READ);
     }
 
     // ---------------------------------------------------------------- the lock's bits
@@ -836,7 +1053,7 @@ public final class RwLock<T> extends RawLock {
          * @return the new lock
          */
         public <T> RwLock<T> build(T value) {
-            return new RwLock<>(value, config());
+            return new RwLock<>(value, config(), tracking());
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.turnstile.lock;
 
+import dev.turnstile.lock.park.HeldLocks;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -26,6 +27,8 @@ final class RwLockView implements ReadWriteLock {
      * acquiring, cleared before releasing), so a thread reading it sees itself only if it owns it.
      */
     private Thread writer;
+    /** The writer's holdings, where its hold is recorded if the lock is tracked; written like {@link #writer}. */
+    private HeldLocks writerHolds;
 
     RwLockView(RwLock<?> lock) {
         this.lock = lock;
@@ -59,18 +62,24 @@ final class RwLockView implements ReadWriteLock {
         @Override
         public void lock() {
             int[] holds = readHolds.get();
-            if (modeFor(holds) == RwLock.READ) {
+            int mode = modeFor(holds);
+            HeldLocks mine = lock.beforeThreadAcquisition(mode);
+            if (mode == RwLock.READ) {
                 lock.acquireRead();
             } else {
                 lock.acquireReadRecursive();
             }
+            lock.held(mine, RwLock.READ);
             holds[0]++;
         }
 
         @Override
         public void lockInterruptibly() throws InterruptedException {
             int[] holds = readHolds.get();
-            lock.acquireInterruptibly(modeFor(holds));
+            int mode = modeFor(holds);
+            HeldLocks mine = lock.beforeThreadAcquisition(mode);
+            lock.acquireInterruptibly(mode);
+            lock.held(mine, RwLock.READ);
             holds[0]++;
         }
 
@@ -80,9 +89,12 @@ final class RwLockView implements ReadWriteLock {
                 return false; // cannot deadlock, so no error: the write hold simply excludes it
             }
             int[] holds = readHolds.get();
+            int mode = modeFor(holds);
+            HeldLocks mine = lock.beforeThreadAcquisition(mode);
             // j.u.c's ReadLock.tryLock() takes an available read lock even past queued writers (a
             // one-shot try cannot starve them); only a writer holding it, or an upgrade, keeps it out.
-            if (lock.tryAcquireBarging(modeFor(holds))) {
+            if (lock.tryAcquireBarging(mode)) {
+                lock.held(mine, RwLock.READ);
                 holds[0]++;
                 return true;
             }
@@ -93,7 +105,10 @@ final class RwLockView implements ReadWriteLock {
         public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
             Objects.requireNonNull(unit, "unit");
             int[] holds = readHolds.get();
-            if (lock.tryAcquireInterruptibly(modeFor(holds), Math.max(0L, unit.toNanos(time)))) {
+            int mode = modeFor(holds);
+            HeldLocks mine = lock.beforeThreadAcquisition(mode);
+            if (lock.tryAcquireInterruptibly(mode, Math.max(0L, unit.toNanos(time)))) {
+                lock.held(mine, RwLock.READ);
                 holds[0]++;
                 return true;
             }
@@ -108,7 +123,7 @@ final class RwLockView implements ReadWriteLock {
                         Thread.currentThread() + " holds no read lock of " + lock + " through its view");
             }
             holds[0]--;
-            lock.releaseRead();
+            lock.releaseRead(lock.currentThreadHolds());
         }
 
         @Override
@@ -139,21 +154,24 @@ final class RwLockView implements ReadWriteLock {
         @Override
         public void lock() {
             checkWouldNotDeadlock();
+            HeldLocks mine = lock.beforeThreadAcquisition(RwLock.WRITE);
             lock.acquireWrite();
-            writer = Thread.currentThread();
+            wrote(mine);
         }
 
         @Override
         public void lockInterruptibly() throws InterruptedException {
             checkWouldNotDeadlock();
+            HeldLocks mine = lock.beforeThreadAcquisition(RwLock.WRITE);
             lock.acquireInterruptibly(RwLock.WRITE);
-            writer = Thread.currentThread();
+            wrote(mine);
         }
 
         @Override
         public boolean tryLock() {
+            HeldLocks mine = lock.beforeThreadAcquisition(RwLock.WRITE);
             if (lock.tryAcquireNow(RwLock.WRITE)) {
-                writer = Thread.currentThread();
+                wrote(mine);
                 return true;
             }
             return false;
@@ -163,8 +181,9 @@ final class RwLockView implements ReadWriteLock {
         public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
             Objects.requireNonNull(unit, "unit");
             checkWouldNotDeadlock();
+            HeldLocks mine = lock.beforeThreadAcquisition(RwLock.WRITE);
             if (lock.tryAcquireInterruptibly(RwLock.WRITE, Math.max(0L, unit.toNanos(time)))) {
-                writer = Thread.currentThread();
+                wrote(mine);
                 return true;
             }
             return false;
@@ -177,7 +196,14 @@ final class RwLockView implements ReadWriteLock {
                         Thread.currentThread() + " does not hold the write lock of " + lock + " through its view");
             }
             writer = null;
-            lock.releaseWrite(false);
+            HeldLocks holds = writerHolds;
+            writerHolds = null;
+            lock.releaseWrite(false, holds);
+        }
+
+        private void wrote(HeldLocks mine) {
+            writerHolds = lock.held(mine, RwLock.WRITE);
+            writer = Thread.currentThread();
         }
 
         @Override

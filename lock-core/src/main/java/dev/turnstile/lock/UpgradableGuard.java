@@ -1,5 +1,6 @@
 package dev.turnstile.lock;
 
+import dev.turnstile.lock.park.HeldLocks;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -30,8 +31,13 @@ import java.util.concurrent.Executor;
  * @param <T> the type of the guarded value
  */
 public final class UpgradableGuard<T> extends RwGuard<T> {
-    UpgradableGuard(RwLock<T> lock) {
-        super(lock);
+    UpgradableGuard(RwLock<T> lock, HeldLocks holds) {
+        super(lock, holds);
+    }
+
+    @Override
+    int kind() {
+        return RwLock.UPGRADABLE_READ;
     }
 
     /**
@@ -43,7 +49,7 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
     @Override
     public void close() {
         if (markClosed()) {
-            lock.releaseUpgradable();
+            lock.releaseUpgradable(holds());
         }
     }
 
@@ -56,9 +62,11 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
      * @throws IllegalStateException if this guard was already closed or consumed
      */
     public WriteGuard<T> upgrade() {
+        checkOpen();
+        HeldLocks h = usedHere();
         markConsumed();
         upgradeWaiting(-1L);
-        return new WriteGuard<>(lock);
+        return new WriteGuard<>(lock, lock.upgraded(h));
     }
 
     /**
@@ -69,9 +77,11 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
      * @throws IllegalStateException if this guard was already closed or consumed
      */
     public Optional<WriteGuard<T>> tryUpgrade() {
+        checkOpen();
+        HeldLocks h = usedHere();
         markConsumed();
         if (lock.tryUpgradeNow()) {
-            return Optional.of(new WriteGuard<>(lock));
+            return Optional.of(new WriteGuard<>(lock, lock.upgraded(h)));
         }
         reopen();
         return Optional.empty();
@@ -90,8 +100,10 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
      */
     public Optional<WriteGuard<T>> tryUpgrade(Duration timeout) {
         long nanos = Timeouts.waitNanos(timeout);
+        checkOpen();
+        HeldLocks h = usedHere();
         markConsumed();
-        return upgradeWaiting(nanos) ? Optional.of(new WriteGuard<>(lock)) : Optional.empty();
+        return upgradeWaiting(nanos) ? Optional.of(new WriteGuard<>(lock, lock.upgraded(h))) : Optional.empty();
     }
 
     /** The waiting upgrade of a consumed guard; the guard is reopened unless it succeeds. */
@@ -154,6 +166,8 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
      *                               this guard then keeps its upgradable hold)
      */
     public ReadGuard<T> downgrade() {
+        checkOpen();
+        HeldLocks h = usedHere();
         markConsumed();
         try {
             lock.transition(RwLock.UPGRADABLE_TO_READ);
@@ -161,6 +175,6 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
             reopen(); // the reader count is full: this guard keeps its upgradable hold
             throw saturated;
         }
-        return new ReadGuard<>(lock);
+        return new ReadGuard<>(lock, lock.changedHold(h, RwLock.UPGRADABLE_READ, RwLock.READ));
     }
 }

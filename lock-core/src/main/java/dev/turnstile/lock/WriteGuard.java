@@ -1,5 +1,7 @@
 package dev.turnstile.lock;
 
+import dev.turnstile.lock.park.HeldLocks;
+
 /**
  * The write hold on an {@link RwLock}, and exclusive access to its value. Closing the guard releases
  * the hold; it may be closed on any thread, exactly once. The hold can also be turned into a read
@@ -20,8 +22,13 @@ package dev.turnstile.lock;
  * @param <T> the type of the guarded value
  */
 public final class WriteGuard<T> extends RwGuard<T> {
-    WriteGuard(RwLock<T> lock) {
-        super(lock);
+    WriteGuard(RwLock<T> lock, HeldLocks holds) {
+        super(lock, holds);
+    }
+
+    @Override
+    int kind() {
+        return RwLock.WRITE;
     }
 
     /**
@@ -32,6 +39,7 @@ public final class WriteGuard<T> extends RwGuard<T> {
      */
     public void set(T value) {
         checkOpen();
+        usedHere();
         lock.setValue(value);
     }
 
@@ -44,7 +52,7 @@ public final class WriteGuard<T> extends RwGuard<T> {
     @Override
     public void close() {
         if (markClosed()) {
-            lock.releaseWrite(false);
+            lock.releaseWrite(false, holds());
         }
     }
 
@@ -57,7 +65,7 @@ public final class WriteGuard<T> extends RwGuard<T> {
      */
     public void unlockFair() {
         if (markClosed()) {
-            lock.releaseWrite(true);
+            lock.releaseWrite(true, holds());
         }
     }
 
@@ -70,9 +78,11 @@ public final class WriteGuard<T> extends RwGuard<T> {
      * @throws IllegalStateException if this guard was already closed
      */
     public ReadGuard<T> downgrade() {
+        checkOpen();
+        HeldLocks h = usedHere();
         markConsumed();
         lock.transition(RwLock.WRITE_TO_READ);
-        return new ReadGuard<>(lock);
+        return new ReadGuard<>(lock, lock.changedHold(h, RwLock.WRITE, RwLock.READ));
     }
 
     /**
@@ -84,8 +94,10 @@ public final class WriteGuard<T> extends RwGuard<T> {
      * @throws IllegalStateException if this guard was already closed
      */
     public UpgradableGuard<T> downgradeToUpgradable() {
+        checkOpen();
+        HeldLocks h = usedHere();
         markConsumed();
         lock.transition(RwLock.WRITE_TO_UPGRADABLE);
-        return new UpgradableGuard<>(lock);
+        return new UpgradableGuard<>(lock, lock.changedHold(h, RwLock.WRITE, RwLock.UPGRADABLE_READ));
     }
 }

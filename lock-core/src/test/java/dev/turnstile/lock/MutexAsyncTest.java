@@ -317,7 +317,7 @@ class MutexAsyncTest {
         assertThrows(NullPointerException.class, () -> m.lockAsync((LockCallback<MutexGuard<String>>) null));
         assertThrows(NullPointerException.class, () -> m.lockAsync(new Recorder(), null));
         assertThrows(NullPointerException.class, () -> m.tryLockAsync(null));
-        assertThrows(NullPointerException.class, () -> m.tryLockAsync(Duration.ZERO, null));
+        assertThrows(NullPointerException.class, () -> m.tryLockAsync(Duration.ZERO, (java.util.concurrent.Executor) null));
         assertThrows(IllegalArgumentException.class, () -> m.tryLockAsync(Duration.ofNanos(-1)));
         assertThrows(NullPointerException.class, () -> m.withLockAsync(null));
         assertThrows(NullPointerException.class, () -> m.withLockAsync(body, null));

@@ -228,7 +228,7 @@ class RwLockAsyncTest {
     void badArgumentsFailFast() {
         assertThrows(NullPointerException.class, () -> lock.readAsync((java.util.concurrent.Executor) null));
         assertThrows(NullPointerException.class, () -> lock.writeAsync((java.util.concurrent.Executor) null));
-        assertThrows(NullPointerException.class, () -> lock.upgradableReadAsync(null));
+        assertThrows(NullPointerException.class, () -> lock.upgradableReadAsync((java.util.concurrent.Executor) null));
         assertThrows(NullPointerException.class, () -> lock.withReadAsync(null));
         assertThrows(NullPointerException.class, () -> lock.withWriteAsync(null));
         assertThrows(NullPointerException.class, () -> lock.readAsync(null, null));

@@ -78,6 +78,12 @@ public abstract class RawCondvar {
         BlockingCheck.beforeWait(heldLock); // may throw: the lock is still held
         ThreadWaiter node = new ThreadWaiter(mode, Thread.currentThread());
         enqueue(node, heldLock);
+        // A tracked lock's deadlock detection sees this wait as soon as a notify moves the node onto
+        // the lock's queue, even before this thread wakes up to re-acquire (it may never wake).
+        HeldLocks waitRecord = heldLock.tracking() != null ? HeldLocks.ofCurrentThread() : null;
+        if (waitRecord != null) {
+            waitRecord.waitingFor(heldLock, node);
+        }
         heldLock.release(mode, false);
 
         boolean interrupted = false;
@@ -123,6 +129,9 @@ public abstract class RawCondvar {
             }
             return NOTIFIED;
         } finally {
+            if (waitRecord != null) {
+                waitRecord.doneWaiting(node);
+            }
             if (interrupted && outcome != INTERRUPTED) {
                 Thread.currentThread().interrupt();
             }

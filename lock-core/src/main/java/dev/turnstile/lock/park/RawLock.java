@@ -3,6 +3,9 @@ package dev.turnstile.lock.park;
 import dev.turnstile.lock.Fairness;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.AbstractOwnableSynchronizer;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
@@ -93,8 +96,25 @@ import java.util.function.Function;
  * Every acquisition is a CAS (or a grant published by a CAS) and every release a CAS on the same
  * word, so each release happens-before the acquisition that observes it; a granted waiter sees its
  * status through a volatile read that follows the releaser's CAS.
+ *
+ * <h3>Owners the JVM can see</h3>
+ * The lock is an {@link AbstractOwnableSynchronizer}, which is how the JVM's own tools find the owner
+ * of a park blocker: {@code jstack -l} ("Locked ownable synchronizers", "Found one Java-level
+ * deadlock"), {@code ThreadMXBean.findDeadlockedThreads()} and {@code ThreadInfo.getLockOwnerName()}.
+ * A thread that takes an exclusive hold ({@link #exclusive}) records itself as the owner with one
+ * plain store after its acquiring CAS, and every release of an exclusive hold clears it with one plain
+ * store before its releasing CAS, so the record never outlives the hold. Asynchronous acquisitions
+ * record no thread (no thread owns what a task holds), nor do shared holds (readers). A guard used on
+ * another thread moves the record there ({@link #takenOverByCurrentThread()}).
+ *
+ * <h3>Diagnostics for tracked locks</h3>
+ * A lock built with a rank, or under deadlock detection, carries a {@link LockTracking}; its
+ * acquisitions are checked against, and recorded in, their acquirer's {@link HeldLocks}, and a thread
+ * waiting for it records its wait there for {@link DeadlockSearch}. An untracked lock reads the
+ * {@code tracking} field and does nothing more.
  */
-public abstract class RawLock {
+@SuppressWarnings("serial") // an AbstractOwnableSynchronizer for the JVM's tools, never serialized (writeObject)
+public abstract class RawLock extends AbstractOwnableSynchronizer {
     /** Set while the wait queue is non-empty; owned by the core. */
     protected static final int QUEUED = 1 << 31;
     /** Set while the head of the queue needs a release to act for it; owned by the core. */
@@ -127,14 +147,36 @@ public abstract class RawLock {
     private volatile int state;
     /** A {@link LockConfig} until the lock is first contended, a {@link WaitQueue} from then on. */
     private volatile Object queue;
+    /**
+     * Rank and deadlock-detection settings, or {@code null} for an untracked lock. With the owner field
+     * inherited from {@link AbstractOwnableSynchronizer}, this fills what would be padding: an unlocked
+     * {@code Mutex} is 32 bytes with or without it.
+     */
+    private final LockTracking tracking;
 
+    /**
+     * A lock with the given settings, tracked if deadlock detection is on for every lock.
+     *
+     * @param config the lock's settings
+     */
     protected RawLock(LockConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * A lock with the given settings and diagnostic settings.
+     *
+     * @param config   the lock's settings
+     * @param tracking its rank and tracking, or {@code null} for the default ({@link LockTracking#byDefault()})
+     */
+    protected RawLock(LockConfig config, LockTracking tracking) {
         if (config.statistics()) {
             this.queue = Diagnostics.queueWithStatistics(config);
             this.state = PROFILED;
         } else {
             this.queue = config;
         }
+        this.tracking = tracking != null ? tracking : LockTracking.byDefault();
     }
 
     // ---------------------------------------------------------------- the lock's part
@@ -176,7 +218,28 @@ public abstract class RawLock {
         return false;
     }
 
-    /** What {@code mode} is called in diagnostics (JFR events): {@code "exclusive"} by default. */
+    /**
+     * Whether holding {@code mode} (or releasing it) is an exclusive hold that a thread owns in the
+     * JVM's eyes ({@link AbstractOwnableSynchronizer}): a mutex's lock, a read lock's write lock, and
+     * the transitions that end one (a downgrade). Shared holds have no single owner.
+     */
+    protected boolean exclusive(int mode) {
+        return false;
+    }
+
+    /**
+     * Whether an acquirer that holds this lock as {@code heldKind} may acquire it again in
+     * {@code mode} without waiting for itself (a read lock's recursive read). Rank checks let such an
+     * acquisition through.
+     */
+    protected boolean reentrant(int heldKind, int mode) {
+        return false;
+    }
+
+    /**
+     * What {@code mode} (or a hold kind) is called in diagnostics (JFR events, deadlock reports):
+     * {@code "exclusive"} by default.
+     */
     protected String modeName(int mode) {
         return "exclusive";
     }
@@ -280,6 +343,14 @@ public abstract class RawLock {
      * one that a notify already moved onto this lock's queue.
      */
     final int acquireBlocking(int mode, boolean interruptible, long timeoutNanos, ThreadWaiter node, boolean linked) {
+        int outcome = waitToAcquire(mode, interruptible, timeoutNanos, node, linked);
+        if (outcome == ACQUIRED && exclusive(mode)) {
+            setExclusiveOwnerThread(Thread.currentThread());
+        }
+        return outcome;
+    }
+
+    private int waitToAcquire(int mode, boolean interruptible, long timeoutNanos, ThreadWaiter node, boolean linked) {
         final boolean timed = timeoutNanos >= 0;
         final long deadline = timed ? System.nanoTime() + timeoutNanos : 0L;
         boolean mustNotBlock = false;
@@ -287,8 +358,12 @@ public abstract class RawLock {
             if (tryAcquire(mode, mayBarge(mode))) {
                 return ACQUIRED;
             }
-            // About to wait: a thread that must not block is refused here (strict) before it
-            // changes anything, and does not spin either way (a spin is a wait too).
+            // About to wait: a thread that would wait for itself, or that must not block, is refused
+            // here (the latter in strict mode) before it changes anything; the latter does not spin
+            // either way (a spin is a wait too).
+            if (!timed) {
+                checkNotHeldByCurrentThread();
+            }
             mustNotBlock = BlockingCheck.beforeWait(this);
         }
         WaitTrace trace = linked ? null : Diagnostics.waitBegins(this);
@@ -309,7 +384,12 @@ public abstract class RawLock {
                         boolean linked, boolean mustNotBlock) {
         final boolean virtual = Thread.currentThread().isVirtual();
         boolean interrupted = false;
+        HeldLocks waitRecord = null;
         try {
+            if (linked && tracking != null) {
+                waitRecord = HeldLocks.ofCurrentThread();
+                waitRecord.waitingFor(this, node);
+            }
             if (!linked) {
                 int spinRound = virtual || mustNotBlock ? ARRIVAL_SPIN_ROUNDS : 0;
                 for (;;) {
@@ -330,6 +410,10 @@ public abstract class RawLock {
                     }
                     if (node == null) {
                         node = new ThreadWaiter(mode, Thread.currentThread());
+                    }
+                    if (tracking != null && waitRecord == null) {
+                        waitRecord = HeldLocks.ofCurrentThread();
+                        waitRecord.waitingFor(this, node); // before it queues, so the detector never misses it
                     }
                     if (enqueue(node)) {
                         break;
@@ -377,9 +461,30 @@ public abstract class RawLock {
                 }
             }
         } finally {
+            if (waitRecord != null) {
+                waitRecord.doneWaiting(node);
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * Refuses a blocking wait that could only end with the current thread's own release: the JVM's
+     * owner record names it as the exclusive holder, and this library is not reentrant. Only untimed
+     * waits are refused (a timed one ends by itself): a guard handed to another thread that has not
+     * used it yet still names the thread that handed it over, which must then not wait for it
+     * forever without a timeout either way.
+     *
+     * @throws IllegalStateException if the current thread holds this lock exclusively
+     */
+    private void checkNotHeldByCurrentThread() {
+        Thread me = Thread.currentThread();
+        if (getExclusiveOwnerThread() == me) {
+            throw new IllegalStateException(HeldLocks.describeOwner(me) + " already holds " + identity()
+                    + " and would wait for itself forever: Turnstile locks are not reentrant (pass the guard"
+                    + " down instead of locking again)");
         }
     }
 
@@ -571,6 +676,9 @@ public abstract class RawLock {
      * @param fair hand the lock to the longest waiter instead of letting arrivals barge
      */
     protected final void release(int mode, boolean fair) {
+        if (exclusive(mode)) {
+            setExclusiveOwnerThread(null); // before the releasing CAS: the record never outlives the hold
+        }
         for (;;) {
             int s = state;
             if ((s & (SIGNAL | PROFILED)) != 0 || (fair && (s & QUEUED) != 0)) {
@@ -831,6 +939,164 @@ public abstract class RawLock {
         }
         return true;
     }
+
+    // ---------------------------------------------------------------- diagnostics: owners, ranks, holders
+
+    /**
+     * A guard of a hold of this lock is being used on the current thread: if it was a thread's
+     * exclusive hold recorded for another thread, the current thread holds it now (for the JVM's
+     * tools, and in the tracked holdings). The guard was handed over.
+     *
+     * @param holdings the holdings the hold was recorded in, or {@code null} (untracked, or a task's)
+     * @param kind     the hold's kind
+     * @return the holdings the hold is recorded in from now on
+     */
+    protected final HeldLocks takenOverByCurrentThread(HeldLocks holdings, int kind) {
+        Thread me = Thread.currentThread();
+        if (exclusive(kind)) {
+            Thread owner = getExclusiveOwnerThread();
+            if (owner != null && owner != me) {
+                setExclusiveOwnerThread(me);
+            }
+        }
+        if (holdings == null || !holdings.belongsToAnotherThread()) {
+            return holdings;
+        }
+        holdings.released(this, kind);
+        HeldLocks mine = HeldLocks.ofCurrentThread();
+        mine.acquired(this, kind, tracking.rank);
+        return mine;
+    }
+
+    /**
+     * Before the current thread acquires {@code mode}: nothing for an untracked lock ({@code null});
+     * for a tracked one, the rank check against what the thread holds, and its holdings.
+     *
+     * @throws dev.turnstile.lock.LockOrderViolationException if the rank policy refuses the acquisition
+     */
+    protected final HeldLocks threadAcquiring(int mode) {
+        LockTracking t = tracking;
+        if (t == null) {
+            return null;
+        }
+        HeldLocks mine = HeldLocks.ofCurrentThread();
+        mine.checkOrder(this, mode, t);
+        return mine;
+    }
+
+    /**
+     * Before an asynchronous task acquires {@code mode}: the rank check against what the task holds
+     * (nothing for an untracked lock, or a task without holdings).
+     *
+     * @throws dev.turnstile.lock.LockOrderViolationException if the rank policy refuses the acquisition
+     */
+    protected final void taskAcquiring(HeldLocks task, int mode) {
+        LockTracking t = tracking;
+        if (t != null && task != null) {
+            task.checkOrder(this, mode, t);
+        }
+    }
+
+    /**
+     * Records a hold of kind {@code kind} in {@code holdings} (nothing if {@code null} or untracked).
+     *
+     * @return the holdings the hold is recorded in, or {@code null}
+     */
+    protected final HeldLocks recordHold(HeldLocks holdings, int kind) {
+        LockTracking t = tracking;
+        if (holdings == null || t == null || !holdings.acquired(this, kind, t.rank)) {
+            return null;
+        }
+        return holdings;
+    }
+
+    /** Records that a hold recorded in {@code holdings} ended (nothing if {@code null}); any thread. */
+    protected final void recordRelease(HeldLocks holdings, int kind) {
+        if (holdings != null) {
+            holdings.released(this, kind);
+        }
+    }
+
+    /** Records that a task waits for {@code node}'s acquisition of this lock (tracked locks only). */
+    protected final void recordTaskWait(HeldLocks task, CallbackWaiter node) {
+        if (task != null && tracking != null) {
+            task.waitingFor(this, node);
+        }
+    }
+
+    /** The task's wait for {@code node} is over. */
+    protected final void recordTaskWaitOver(HeldLocks task, CallbackWaiter node) {
+        if (task != null && tracking != null) {
+            task.doneWaiting(node);
+        }
+    }
+
+    /** The rank and tracking of this lock, or {@code null} if untracked. */
+    public final LockTracking tracking() {
+        return tracking;
+    }
+
+    /**
+     * The thread recorded as holding this lock exclusively (see "Owners the JVM can see"), or
+     * {@code null}: free, shared, held by an asynchronous task, or not yet recorded.
+     *
+     * @return the owner thread, or {@code null}
+     */
+    public final Thread ownerThread() {
+        return getExclusiveOwnerThread();
+    }
+
+    /** Whether a hold of kind {@code heldKind} leaves room for an acquisition in {@code mode}. */
+    final boolean compatible(int heldKind, int mode) {
+        return canAcquire(acquired(0, heldKind), mode);
+    }
+
+    /** The waiters queued ahead of {@code node} (empty if it is not queued). */
+    final List<Waiter> queuedAhead(Waiter node) {
+        if (!(queue instanceof WaitQueue q)) {
+            return List.of();
+        }
+        List<Waiter> ahead = new ArrayList<>();
+        q.lock();
+        try {
+            for (Waiter w = q.head(); w != null; w = w.next) {
+                if (w == node) {
+                    return ahead;
+                }
+                ahead.add(w);
+            }
+        } finally {
+            q.unlock();
+        }
+        return List.of();
+    }
+
+    /**
+     * How diagnostics and messages name this lock: its class's simple name, its name if it has one,
+     * and the identity hash that thread dumps print for it ({@code ThreadInfo.getLockName()},
+     * {@code jcmd Thread.dump_to_file}), as in {@code Mutex[orders]@1b6d3586}.
+     *
+     * @return the identity string
+     */
+    public final String identity() {
+        String n = config().name();
+        return getClass().getSimpleName() + (n != null ? "[" + n + "]" : "") + "@"
+                + Integer.toHexString(System.identityHashCode(this));
+    }
+
+    /** Locks are not serializable: their waiters, owners and holds only mean something in this JVM. */
+    @java.io.Serial
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+        throw new java.io.NotSerializableException(getClass().getName());
+    }
+
+    @java.io.Serial
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException {
+        throw new java.io.InvalidObjectException(getClass().getName() + " is not serializable");
+    }
+
+    @java.io.Serial
+    private static final long serialVersionUID = 1L;
 
     // ---------------------------------------------------------------- queue and introspection
 

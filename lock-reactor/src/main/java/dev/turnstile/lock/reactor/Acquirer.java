@@ -2,6 +2,7 @@ package dev.turnstile.lock.reactor;
 
 import dev.turnstile.lock.Condvar;
 import dev.turnstile.lock.LockCallback;
+import dev.turnstile.lock.LockOwner;
 import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.MutexGuard;
 import dev.turnstile.lock.PendingLock;
@@ -23,9 +24,20 @@ abstract class Acquirer<G> {
 
     /**
      * Submits one acquisition without an executor: the callback runs on the granting thread through
-     * lock-core's trampoline, possibly before this returns.
+     * lock-core's trampoline, possibly before this returns. It counts for {@code owner} (the
+     * {@link LockOwner} in the subscriber's {@code Context}, or {@code null}) for lock ranks and
+     * deadlock detection; an upgrade or a condvar re-acquisition counts for the owner of the guard it
+     * starts from.
+     *
+     * @throws dev.turnstile.lock.LockOrderViolationException if the owner may not acquire this ranked
+     *                                                        lock now (nothing was queued)
      */
-    abstract PendingLock submit(LockCallback<? super G> callback);
+    abstract PendingLock submit(LockCallback<? super G> callback, LockOwner owner);
+
+    /** The {@link LockOwner} a subscriber's context carries (key {@code LockOwner.class}), or {@code null}. */
+    static LockOwner ownerIn(reactor.util.context.ContextView context) {
+        return context.getOrDefault(LockOwner.class, null);
+    }
 
     /**
      * Gives back the hold {@code granted} carries. Tolerates a guard its user already closed (a
@@ -81,8 +93,8 @@ abstract class Acquirer<G> {
     static <T> Acquirer<MutexGuard<T>> mutex(Mutex<T> mutex) {
         return new Acquirer<>() {
             @Override
-            PendingLock submit(LockCallback<? super MutexGuard<T>> callback) {
-                return mutex.lockAsync(callback);
+            PendingLock submit(LockCallback<? super MutexGuard<T>> callback, LockOwner owner) {
+                return mutex.lockAsync(callback, null, owner);
             }
 
             @Override
@@ -100,8 +112,8 @@ abstract class Acquirer<G> {
     static <T> Acquirer<ReadGuard<T>> read(RwLock<T> lock) {
         return new Acquirer<>() {
             @Override
-            PendingLock submit(LockCallback<? super ReadGuard<T>> callback) {
-                return lock.readAsync(callback, null);
+            PendingLock submit(LockCallback<? super ReadGuard<T>> callback, LockOwner owner) {
+                return lock.readAsync(callback, null, owner);
             }
 
             @Override
@@ -119,8 +131,8 @@ abstract class Acquirer<G> {
     static <T> Acquirer<WriteGuard<T>> write(RwLock<T> lock) {
         return new Acquirer<>() {
             @Override
-            PendingLock submit(LockCallback<? super WriteGuard<T>> callback) {
-                return lock.writeAsync(callback, null);
+            PendingLock submit(LockCallback<? super WriteGuard<T>> callback, LockOwner owner) {
+                return lock.writeAsync(callback, null, owner);
             }
 
             @Override
@@ -138,8 +150,8 @@ abstract class Acquirer<G> {
     static <T> Acquirer<UpgradableGuard<T>> upgradableRead(RwLock<T> lock) {
         return new Acquirer<>() {
             @Override
-            PendingLock submit(LockCallback<? super UpgradableGuard<T>> callback) {
-                return lock.upgradableReadAsync(callback, null);
+            PendingLock submit(LockCallback<? super UpgradableGuard<T>> callback, LockOwner owner) {
+                return lock.upgradableReadAsync(callback, null, owner);
             }
 
             @Override
@@ -163,7 +175,7 @@ abstract class Acquirer<G> {
     static <T> Acquirer<WriteGuard<T>> upgrade(UpgradableGuard<T> from) {
         return new Acquirer<>() {
             @Override
-            PendingLock submit(LockCallback<? super WriteGuard<T>> callback) {
+            PendingLock submit(LockCallback<? super WriteGuard<T>> callback, LockOwner owner) {
                 return from.upgradeAsync(callback, null);
             }
 
@@ -182,7 +194,7 @@ abstract class Acquirer<G> {
     static <T> Acquirer<MutexGuard<T>> await(Condvar condvar, MutexGuard<T> guard) {
         return new Acquirer<>() {
             @Override
-            PendingLock submit(LockCallback<? super MutexGuard<T>> callback) {
+            PendingLock submit(LockCallback<? super MutexGuard<T>> callback, LockOwner owner) {
                 return condvar.awaitAsync(guard, callback, null);
             }
 
@@ -201,7 +213,7 @@ abstract class Acquirer<G> {
     static <T> Acquirer<Condvar.Wakeup<T>> await(Condvar condvar, MutexGuard<T> guard, Duration timeout) {
         return new Acquirer<>() {
             @Override
-            PendingLock submit(LockCallback<? super Condvar.Wakeup<T>> callback) {
+            PendingLock submit(LockCallback<? super Condvar.Wakeup<T>> callback, LockOwner owner) {
                 return condvar.awaitAsync(guard, timeout, callback, null);
             }
 

@@ -112,7 +112,7 @@ final class LockMono<G> extends Mono<G> implements Scannable {
             }
             PendingLock p;
             try {
-                p = parent.acquirer.submit(this);
+                p = parent.acquirer.submit(this, Acquirer.ownerIn(actual.currentContext()));
             } catch (Throwable t) {
                 if (STATE.compareAndSet(this, WAITING, DONE)) {
                     actual.onError(Operators.onOperatorError(t, actual.currentContext()));

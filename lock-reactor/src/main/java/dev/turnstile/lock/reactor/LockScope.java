@@ -90,7 +90,7 @@ final class LockScope<G, R> extends Operators.DeferredSubscription
     private void start() {
         PendingLock p;
         try {
-            p = acquirer.submit(this);
+            p = acquirer.submit(this, Acquirer.ownerIn(actual.currentContext()));
         } catch (Throwable t) {
             if (STATE.compareAndSet(this, WAITING, DONE)) {
                 actual.onError(Operators.onOperatorError(t, actual.currentContext()));

@@ -1,6 +1,7 @@
 package dev.turnstile.lock.reactor;
 
 import dev.turnstile.lock.Condvar;
+import dev.turnstile.lock.LockOwner;
 import dev.turnstile.lock.LockTimeoutException;
 import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.MutexGuard;
@@ -16,6 +17,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.context.Context;
 
 /**
  * Turnstile's locks awaited from Reactor pipelines: the same {@link Mutex}, {@link RwLock} and
@@ -79,6 +81,19 @@ import reactor.core.scheduler.Schedulers;
  * in such pipelines (they never lose a hold), or subscribe with a subscriber that closes whatever it
  * receives.
  *
+ * <h2>Lock ranks and deadlock detection</h2>
+ * A pipeline is one asynchronous task for lock-core's diagnostics when its subscriber's
+ * {@code Context} carries a {@link LockOwner} under the key {@code LockOwner.class}: every
+ * acquisition made for that subscriber counts as that owner's (ranked locks check the order of what
+ * it holds; a ranked lock out of order fails the subscription with
+ * {@link dev.turnstile.lock.LockOrderViolationException} before anything is queued), and deadlock
+ * reports name it.
+ * <pre>{@code
+ * ReactorLocks.withLock(accounts, a -> ReactorLocks.withLock(ledger, l -> post(a.get(), l.get())))
+ *         .contextWrite(ReactorLocks.ownedBy(LockOwner.named("order-42")));
+ * }</pre>
+ * Without one, each acquisition is its own acquirer.
+ *
  * <h2>Blocking calls on non-blocking threads</h2>
  * This module installs a {@link ReactorNonBlockingThreads} detector: lock-core's blocking calls
  * ({@code mutex.lock()}, {@code read()}, timed {@code tryLock}, {@code Condvar.await}) made on a
@@ -87,6 +102,20 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class ReactorLocks {
     private ReactorLocks() {
+    }
+
+    /**
+     * Puts {@code owner} in the subscriber's {@code Context} (key {@code LockOwner.class}), for
+     * {@code contextWrite}: every acquisition of this module made for the subscriber upstream counts
+     * as the owner's, for lock ranks and deadlock detection (see the class comment).
+     *
+     * @param owner the task identity
+     * @return a context modifier for {@code Mono.contextWrite} / {@code Flux.contextWrite}
+     * @throws NullPointerException if {@code owner} is null
+     */
+    public static Function<Context, Context> ownedBy(LockOwner owner) {
+        Objects.requireNonNull(owner, "owner");
+        return context -> context.put(LockOwner.class, owner);
     }
 
     // ---------------------------------------------------------------- Mutex

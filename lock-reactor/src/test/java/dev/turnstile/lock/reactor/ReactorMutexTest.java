@@ -112,7 +112,7 @@ class ReactorMutexTest {
             AtomicReference<LockCallback<? super MutexGuard<int[]>>> callback = new AtomicReference<>();
             Acquirer<MutexGuard<int[]>> racing = new Acquirer<>() {
                 @Override
-                PendingLock submit(LockCallback<? super MutexGuard<int[]>> cb) {
+                PendingLock submit(LockCallback<? super MutexGuard<int[]>> cb, dev.turnstile.lock.LockOwner owner) {
                     callback.set(cb);
                     return new AlreadyGranted();
                 }

@@ -47,7 +47,7 @@ class StormTest {
         private final Acquirer<MutexGuard<long[]>> real = Acquirer.mutex(mutex);
 
         @Override
-        PendingLock submit(LockCallback<? super MutexGuard<long[]>> callback) {
+        PendingLock submit(LockCallback<? super MutexGuard<long[]>> callback, dev.turnstile.lock.LockOwner owner) {
             submitted.increment();
             PendingLock p = real.submit(new LockCallback<MutexGuard<long[]>>() {
                 @Override
@@ -61,7 +61,7 @@ class StormTest {
                     errors.increment();
                     callback.onFailed(cause);
                 }
-            });
+            }, owner);
             return new PendingLock() {
                 @Override
                 public boolean cancel() {

@@ -1,8 +1,10 @@
 package dev.turnstile.lock.vertx;
 
 import dev.turnstile.lock.LockCallback;
+import dev.turnstile.lock.LockOwner;
 import dev.turnstile.lock.LockTimeoutException;
 import dev.turnstile.lock.PendingLock;
+import dev.turnstile.lock.vertx.internal.OwnerLocal;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -82,6 +84,11 @@ abstract class Acquisition<G, V> implements LockCallback<G>, PendingAcquisition<
         pending = node;
     }
 
+    /** The {@link LockOwner} the caller's context carries, that this acquisition counts for, or {@code null}. */
+    final LockOwner owner() {
+        return OwnerLocal.of(context);
+    }
+
     @Override
     public final Future<V> future() {
         return promise.future();
@@ -122,8 +129,8 @@ abstract class Acquisition<G, V> implements LockCallback<G>, PendingAcquisition<
      */
     final void armTimeout(long nanos, Duration wait, String name) {
         PendingLock p = pending;
-        if (p.isGranted()) {
-            return;
+        if (p == null || p.isGranted()) {
+            return; // refused before it was queued (a rank violation), or granted
         }
         if (nanos == Long.MAX_VALUE) {
             return; // longer than any timer can say: wait as long as it takes

@@ -217,7 +217,11 @@ public final class LocalLocks {
         Objects.requireNonNull(name, "name");
         LockEntry entry = enter(name);
         LocalLock lock = new LocalLock(Vertx.currentContext(), this, entry);
-        lock.submitted(entry.lockExclusive(lock));
+        try {
+            lock.submitted(entry.lockExclusive(lock, lock.owner()));
+        } catch (dev.turnstile.lock.LockOrderViolationException refused) {
+            lock.onFailed(refused); // refused before anything was queued
+        }
         return lock;
     }
 

@@ -1,6 +1,7 @@
 package dev.turnstile.lock.vertx;
 
 import dev.turnstile.lock.LockCallback;
+import dev.turnstile.lock.LockOwner;
 import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.PendingLock;
 import dev.turnstile.lock.RwLock;
@@ -78,9 +79,9 @@ final class LockEntry {
         return USERS.compareAndSet(this, 0, RETIRED) || users == RETIRED;
     }
 
-    /** Acquires the entry's lock exclusively (the write lock of an {@code RwLock}). */
-    PendingLock lockExclusive(LockCallback<? super AutoCloseable> callback) {
-        return mutex != null ? mutex.lockAsync(callback) : rwLock.writeAsync(callback, null);
+    /** Acquires the entry's lock exclusively (the write lock of an {@code RwLock}), for {@code owner} (may be null). */
+    PendingLock lockExclusive(LockCallback<? super AutoCloseable> callback, LockOwner owner) {
+        return mutex != null ? mutex.lockAsync(callback, null, owner) : rwLock.writeAsync(callback, null, owner);
     }
 
     private static final VarHandle USERS;

@@ -1,12 +1,16 @@
 package dev.turnstile.lock.vertx;
 
 import dev.turnstile.lock.Condvar;
+import dev.turnstile.lock.LockOrderViolationException;
+import dev.turnstile.lock.LockOwner;
 import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.MutexGuard;
 import dev.turnstile.lock.ReadGuard;
 import dev.turnstile.lock.RwLock;
 import dev.turnstile.lock.UpgradableGuard;
 import dev.turnstile.lock.WriteGuard;
+import dev.turnstile.lock.vertx.internal.OwnerLocal;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -65,6 +69,21 @@ import java.util.function.Function;
  * of the lock ever awaits on the same context while holding it (short critical sections, shared with
  * plain threads).
  *
+ * <h2>Lock ranks and deadlock detection</h2>
+ * An acquisition made on a context that carries a {@link LockOwner} ({@link #setOwner}) counts as
+ * that owner's, for lock ranks and deadlock detection: a ranked lock acquired out of order fails the
+ * future with {@link dev.turnstile.lock.LockOrderViolationException} before anything is queued, and
+ * deadlock reports name the owner. Set it on the context that runs one request (Vert.x gives each
+ * request a duplicated context of its own), so that the request's acquisitions are one acquirer:
+ * <pre>{@code
+ * router.route("/orders/:id").handler(rc -> {
+ *     VertxLocks.setOwner(Vertx.currentContext(), LockOwner.named("order " + rc.pathParam("id")));
+ *     VertxLocks.withLock(accounts, a -> VertxLocks.withLock(ledger, l -> post(a.get(), l.get())))
+ *             .onComplete(...);
+ * });
+ * }</pre>
+ * Acquisitions on a context without an owner, or outside any context, are each their own acquirer.
+ *
  * <h2>Blocking calls on an event loop</h2>
  * This module installs a {@link dev.turnstile.lock.spi.NonBlockingThreadDetector} that reports event
  * loops: a blocking Turnstile call that is about to park an event-loop thread is logged, or refused
@@ -76,6 +95,31 @@ public final class VertxLocks {
     private static final Consumer<Condvar.Wakeup<?>> CLOSE_WAKEUP = w -> w.guard().close();
 
     private VertxLocks() {
+    }
+
+    /**
+     * Makes the acquisitions made on {@code context} from now on count as {@code owner}'s, for lock
+     * ranks and deadlock detection (see the class comment); {@code null} removes the owner. The owner
+     * is kept in that context's local data (each context has its own).
+     *
+     * @param context the context, usually the current request's ({@code Vertx.currentContext()})
+     * @param owner   the owner, or {@code null}
+     * @throws NullPointerException  if {@code context} is null
+     * @throws IllegalStateException if the context's Vert.x instance was built before lock-vertx was on
+     *                               the class or module path (its context-local slot is registered then)
+     */
+    public static void setOwner(Context context, LockOwner owner) {
+        OwnerLocal.set(Objects.requireNonNull(context, "context"), owner);
+    }
+
+    /**
+     * The owner that acquisitions made on {@code context} count for.
+     *
+     * @param context a context, or {@code null}
+     * @return the owner set with {@link #setOwner}, or {@code null}
+     */
+    public static LockOwner owner(Context context) {
+        return OwnerLocal.of(context);
     }
 
     // ---------------------------------------------------------------- Mutex
@@ -91,7 +135,11 @@ public final class VertxLocks {
     public static <T> Future<MutexGuard<T>> lock(Mutex<T> mutex) {
         Objects.requireNonNull(mutex, "mutex");
         GuardAcquisition<MutexGuard<T>> a = new GuardAcquisition<>(Vertx.currentContext(), CLOSE);
-        a.submitted(mutex.lockAsync(a));
+        try {
+            a.submitted(mutex.lockAsync(a, null, a.owner()));
+        } catch (LockOrderViolationException refused) {
+            a.onFailed(refused); // refused before anything was queued
+        }
         return a.future();
     }
 
@@ -111,7 +159,11 @@ public final class VertxLocks {
         Objects.requireNonNull(mutex, "mutex");
         long nanos = waitNanos(timeout);
         GuardAcquisition<MutexGuard<T>> a = new GuardAcquisition<>(Vertx.currentContext(), CLOSE);
-        a.submitted(mutex.lockAsync(a));
+        try {
+            a.submitted(mutex.lockAsync(a, null, a.owner()));
+        } catch (LockOrderViolationException refused) {
+            a.onFailed(refused); // refused before anything was queued
+        }
         a.armTimeout(nanos, timeout, mutex.name());
         return a.future();
     }
@@ -127,7 +179,11 @@ public final class VertxLocks {
     public static <T> PendingAcquisition<MutexGuard<T>> pendingLock(Mutex<T> mutex) {
         Objects.requireNonNull(mutex, "mutex");
         GuardAcquisition<MutexGuard<T>> a = new GuardAcquisition<>(Vertx.currentContext(), CLOSE);
-        a.submitted(mutex.lockAsync(a));
+        try {
+            a.submitted(mutex.lockAsync(a, null, a.owner()));
+        } catch (LockOrderViolationException refused) {
+            a.onFailed(refused); // refused before anything was queued
+        }
         return a;
     }
 
@@ -181,7 +237,11 @@ public final class VertxLocks {
         Objects.requireNonNull(lock, "lock");
         long nanos = waitNanos(timeout);
         GuardAcquisition<ReadGuard<T>> a = new GuardAcquisition<>(Vertx.currentContext(), CLOSE);
-        a.submitted(lock.readAsync(a, null));
+        try {
+            a.submitted(lock.readAsync(a, null, a.owner()));
+        } catch (LockOrderViolationException refused) {
+            a.onFailed(refused); // refused before anything was queued
+        }
         a.armTimeout(nanos, timeout, lock.name());
         return a.future();
     }
@@ -197,7 +257,11 @@ public final class VertxLocks {
     public static <T> PendingAcquisition<ReadGuard<T>> pendingRead(RwLock<T> lock) {
         Objects.requireNonNull(lock, "lock");
         GuardAcquisition<ReadGuard<T>> a = new GuardAcquisition<>(Vertx.currentContext(), CLOSE);
-        a.submitted(lock.readAsync(a, null));
+        try {
+            a.submitted(lock.readAsync(a, null, a.owner()));
+        } catch (LockOrderViolationException refused) {
+            a.onFailed(refused); // refused before anything was queued
+        }
         return a;
     }
 
@@ -229,7 +293,11 @@ public final class VertxLocks {
         Objects.requireNonNull(lock, "lock");
         long nanos = waitNanos(timeout);
         GuardAcquisition<WriteGuard<T>> a = new GuardAcquisition<>(Vertx.currentContext(), CLOSE);
-        a.submitted(lock.writeAsync(a, null));
+        try {
+            a.submitted(lock.writeAsync(a, null, a.owner()));
+        } catch (LockOrderViolationException refused) {
+            a.onFailed(refused); // refused before anything was queued
+        }
         a.armTimeout(nanos, timeout, lock.name());
         return a.future();
     }
@@ -245,7 +313,11 @@ public final class VertxLocks {
     public static <T> PendingAcquisition<WriteGuard<T>> pendingWrite(RwLock<T> lock) {
         Objects.requireNonNull(lock, "lock");
         GuardAcquisition<WriteGuard<T>> a = new GuardAcquisition<>(Vertx.currentContext(), CLOSE);
-        a.submitted(lock.writeAsync(a, null));
+        try {
+            a.submitted(lock.writeAsync(a, null, a.owner()));
+        } catch (LockOrderViolationException refused) {
+            a.onFailed(refused); // refused before anything was queued
+        }
         return a;
     }
 
@@ -261,7 +333,11 @@ public final class VertxLocks {
     public static <T> Future<UpgradableGuard<T>> upgradableRead(RwLock<T> lock) {
         Objects.requireNonNull(lock, "lock");
         GuardAcquisition<UpgradableGuard<T>> a = new GuardAcquisition<>(Vertx.currentContext(), CLOSE);
-        a.submitted(lock.upgradableReadAsync(a, null));
+        try {
+            a.submitted(lock.upgradableReadAsync(a, null, a.owner()));
+        } catch (LockOrderViolationException refused) {
+            a.onFailed(refused); // refused before anything was queued
+        }
         return a.future();
     }
 
@@ -281,7 +357,11 @@ public final class VertxLocks {
         Objects.requireNonNull(lock, "lock");
         long nanos = waitNanos(timeout);
         GuardAcquisition<UpgradableGuard<T>> a = new GuardAcquisition<>(Vertx.currentContext(), CLOSE);
-        a.submitted(lock.upgradableReadAsync(a, null));
+        try {
+            a.submitted(lock.upgradableReadAsync(a, null, a.owner()));
+        } catch (LockOrderViolationException refused) {
+            a.onFailed(refused); // refused before anything was queued
+        }
         a.armTimeout(nanos, timeout, lock.name());
         return a.future();
     }

@@ -76,4 +76,21 @@ public class LockPeers {
             return ++counter.value;
         }
     }
+
+    // ---------------------------------------------------------------- diagnostics: lock ranks
+
+    /** A ranked mutex over the same counter: its acquisitions are checked and recorded per thread. */
+    private final Mutex<Counter> rankedMutex = Mutex.builder().rank(1).build(counter);
+
+    /** {@link #mutexGuard()} on a ranked mutex, nothing else held: the rank check and record, per lock/unlock. */
+    public long rankedMutexGuard() {
+        try (MutexGuard<Counter> g = rankedMutex.lock()) {
+            return ++g.get().value;
+        }
+    }
+
+    /** {@link #mutexWithLock()} on a ranked mutex. */
+    public long rankedMutexWithLock() {
+        return rankedMutex.withLock(INCREMENT);
+    }
 }

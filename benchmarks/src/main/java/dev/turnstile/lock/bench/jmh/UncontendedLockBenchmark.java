@@ -140,4 +140,16 @@ public class UncontendedLockBenchmark {
     public long nanoTime() {
         return System.nanoTime();
     }
+
+    /** {@link #mutexGuard()} on a ranked mutex: compare the two for the cost of lock ranks. */
+    @Benchmark
+    public long rankedMutexGuard() {
+        return peers.rankedMutexGuard();
+    }
+
+    /** {@link #mutexWithLock()} on a ranked mutex. */
+    @Benchmark
+    public long rankedMutexWithLock() {
+        return peers.rankedMutexWithLock();
+    }
 }
