@@ -304,6 +304,7 @@ public final class Condvar extends RawCondvar {
      * wait, and the new guard its hold.
      */
     private void start(MutexGuard<?> guard, CondvarAwait<?, ?> node) {
+        guard.checkResumeOrder();
         HeldLocks task = guard.taskHolds();
         node.ownedBy(task);
         enqueueAsync(guard.mutex(), node);

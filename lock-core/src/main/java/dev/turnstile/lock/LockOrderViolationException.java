@@ -24,10 +24,15 @@ public final class LockOrderViolationException extends IllegalStateException {
     @java.io.Serial
     private static final long serialVersionUID = 1L;
 
+    /** Who acquired, as diagnostics name it. */
     private final String acquirer;
+    /** The held lock in the way, by identity. */
     private final String heldLock;
+    /** Its rank. */
     private final int heldRank;
+    /** The lock whose acquisition was refused, by identity. */
     private final String acquiredLock;
+    /** Its rank. */
     private final int acquiredRank;
 
     /**

@@ -649,6 +649,11 @@ public final class Mutex<T> extends RawLock {
         return takenOverByCurrentThread(holds, EXCLUSIVE);
     }
 
+    /** Before a condition wait with a hold recorded in {@code holds}: its re-acquisition's rank check. */
+    void checkResumeOrder(HeldLocks holds) {
+        resumingHold(holds, EXCLUSIVE);
+    }
+
     /** A hold recorded in {@code holds} is suspended (a condition wait released the mutex). */
     void holdSuspended(HeldLocks holds) {
         recordRelease(holds, EXCLUSIVE);

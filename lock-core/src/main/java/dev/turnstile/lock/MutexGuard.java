@@ -145,7 +145,17 @@ public final class MutexGuard<T> implements AutoCloseable {
      */
     void suspendedForWait() {
         usedHere();
+        mutex.checkResumeOrder(holds);
         mutex.holdSuspended(holds);
+    }
+
+    /**
+     * Before an asynchronous condition wait consumes this guard: its re-acquisition's rank check (see
+     * {@link #suspendedForWait()}).
+     */
+    void checkResumeOrder() {
+        usedHere();
+        mutex.checkResumeOrder(holds);
     }
 
     /** After a condition wait re-acquired the mutex on the current thread. */

@@ -109,6 +109,7 @@ final class MutexLockView implements Lock {
 
     /** Before a condition wait releases the mutex: the owner leaves, as in {@link #unlock()}. */
     Thread releaseOwnership() {
+        mutex.checkResumeOrder(ownerHolds); // may refuse the wait: nothing has changed yet
         Thread me = owner;
         owner = null;
         mutex.holdSuspended(ownerHolds);

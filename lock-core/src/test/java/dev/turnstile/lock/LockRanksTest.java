@@ -239,6 +239,29 @@ class LockRanksTest {
         accounts.lock().close();
     }
 
+    @Test
+    void waitingOnAConditionOfALowerRankedMutexFailsBeforeReleasingIt() throws Exception {
+        Condvar accountsChanged = new Condvar();
+        try (MutexGuard<String> a = accounts.lock(); MutexGuard<String> l = ledger.lock()) {
+            // Notified, the waiter would re-acquire accounts while holding the ledger: out of order.
+            assertThrows(LockOrderViolationException.class, () -> accountsChanged.await(a, Duration.ofMillis(5)));
+            assertThrows(LockOrderViolationException.class, () -> accountsChanged.awaitAsync(a));
+            assertTrue(a.isHeld() && accounts.isLocked(), "nothing was released");
+            assertEquals(0, accountsChanged.waiterCount());
+            assertTrue(ledger.isLocked());
+        }
+        Lock view = accounts.asLock();
+        java.util.concurrent.locks.Condition condition = view.newCondition();
+        view.lock();
+        try (MutexGuard<String> l = ledger.lock()) {
+            assertThrows(LockOrderViolationException.class, () -> condition.await(5, TimeUnit.MILLISECONDS));
+            assertTrue(accounts.isLocked());
+        } finally {
+            view.unlock();
+        }
+        assertFalse(accounts.isLocked());
+    }
+
     // ---------------------------------------------------------------- asynchronous tasks
 
     @Test

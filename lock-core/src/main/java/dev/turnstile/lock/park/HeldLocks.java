@@ -150,6 +150,14 @@ public final class HeldLocks {
      * @throws LockOrderViolationException under the throw policy
      */
     void checkOrder(RawLock lock, int mode, LockTracking tracking) {
+        checkOrder(lock, mode, tracking, false);
+    }
+
+    /**
+     * {@link #checkOrder(RawLock, int, LockTracking)}; {@code resuming}: the acquirer's own hold of
+     * {@code lock} is being resumed (a condition wait re-acquires it), so its entry does not count.
+     */
+    void checkOrder(RawLock lock, int mode, LockTracking tracking, boolean resuming) {
         int rank = tracking.rank;
         int policy = rankPolicy;
         if (rank == LockTracking.UNRANKED || policy == OFF) {
@@ -160,7 +168,7 @@ public final class HeldLocks {
             applyNotices();
             int n = size;
             if (n > 0) {
-                int worst = worstConflict(locks, ranks, kinds, n, lock, mode, rank);
+                int worst = worstConflict(locks, ranks, kinds, n, lock, mode, rank, resuming);
                 if (worst >= 0) {
                     report(policy, locks[worst], ranks[worst], lock, tracking, locks[worst] == lock);
                 }
@@ -173,7 +181,8 @@ public final class HeldLocks {
             RawLock[] l = locks;
             int[] r = ranks;
             int[] k = kinds;
-            int worst = worstConflict(l, r, k, Math.min(n, Math.min(l.length, Math.min(r.length, k.length))), lock, mode, rank);
+            int worst = worstConflict(l, r, k, Math.min(n, Math.min(l.length, Math.min(r.length, k.length))), lock, mode,
+                    rank, resuming);
             if (validRead(v)) {
                 if (worst >= 0) {
                     report(policy, l[worst], r[worst], lock, tracking, l[worst] == lock);
@@ -187,12 +196,13 @@ public final class HeldLocks {
      * The entry among the first {@code n} with the highest rank not below {@code rank}, other than a
      * hold of {@code lock} itself that the lock lets {@code mode} re-enter; {@code -1} if none.
      */
-    private static int worstConflict(RawLock[] l, int[] r, int[] k, int n, RawLock lock, int mode, int rank) {
+    private static int worstConflict(RawLock[] l, int[] r, int[] k, int n, RawLock lock, int mode, int rank,
+                                     boolean resuming) {
         int worst = -1;
         for (int i = n - 1; i >= 0; i--) {
             RawLock held = l[i];
             if (held == null || r[i] == LockTracking.UNRANKED || r[i] < rank
-                    || (held == lock && lock.reentrant(k[i], mode))) {
+                    || (held == lock && (resuming || lock.reentrant(k[i], mode)))) {
                 continue;
             }
             if (worst < 0 || r[i] > r[worst]) {

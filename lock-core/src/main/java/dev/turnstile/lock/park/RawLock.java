@@ -105,7 +105,7 @@ import java.util.function.Function;
  * plain store after its acquiring CAS, and every release of an exclusive hold clears it with one plain
  * store before its releasing CAS, so the record never outlives the hold. Asynchronous acquisitions
  * record no thread (no thread owns what a task holds), nor do shared holds (readers). A guard used on
- * another thread moves the record there ({@link #takenOverByCurrentThread()}).
+ * another thread moves the record there ({@link #takenOverByCurrentThread(HeldLocks, int)}).
  *
  * <h3>Diagnostics for tracked locks</h3>
  * A lock built with a rank, or under deadlock detection, carries a {@link LockTracking}; its
@@ -471,11 +471,11 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     }
 
     /**
-     * Refuses a blocking wait that could only end with the current thread's own release: the JVM's
-     * owner record names it as the exclusive holder, and this library is not reentrant. Only untimed
-     * waits are refused (a timed one ends by itself): a guard handed to another thread that has not
-     * used it yet still names the thread that handed it over, which must then not wait for it
-     * forever without a timeout either way.
+     * Refuses an untimed wait that could only end with the current thread's own release: the owner
+     * record names the current thread as the exclusive holder, and Turnstile locks are not reentrant.
+     * A timed wait is let through: it ends by itself, and it is how a thread may wait for a guard it
+     * handed to another thread that has not used it yet (until then the record still names the
+     * thread that handed it over).
      *
      * @throws IllegalStateException if the current thread holds this lock exclusively
      */
@@ -994,6 +994,21 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
         LockTracking t = tracking;
         if (t != null && task != null) {
             task.checkOrder(this, mode, t);
+        }
+    }
+
+    /**
+     * Before a condition wait releases a hold recorded in {@code holdings} and later re-acquires it in
+     * {@code mode}: the re-acquisition must obey the rank order like any acquisition (waiting on a
+     * condition of a lock ranked below another lock held would re-acquire out of order), so it is
+     * checked now, before anything changes.
+     *
+     * @throws dev.turnstile.lock.LockOrderViolationException if the rank policy refuses it
+     */
+    protected final void resumingHold(HeldLocks holdings, int mode) {
+        LockTracking t = tracking;
+        if (t != null && holdings != null) {
+            holdings.checkOrder(this, mode, t, true);
         }
     }
 
