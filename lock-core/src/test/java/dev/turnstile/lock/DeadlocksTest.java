@@ -19,6 +19,8 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Turnstile's deadlock detector ({@link Deadlocks}) over tracked locks: cycles of 2 and 3 among
@@ -69,6 +71,29 @@ class DeadlocksTest {
         }
         String report = d.toString();
         assertTrue(report.contains("thread \"t1\"") && report.contains("Mutex[a]@"), report);
+    }
+
+    /** Cycles of 2 and 3 locks, each among platform threads and among virtual threads. */
+    @ParameterizedTest(name = "{0} threads, {1} locks")
+    @CsvSource({"platform, 2", "platform, 3", "virtual, 2", "virtual, 3"})
+    void threadsInACycleOfTwoOrThreeLocks(String kind, int n) {
+        List<Mutex<String>> locks = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            locks.add(tracked(kind + "-" + n + "-" + i));
+        }
+        CountDownLatch all = new CountDownLatch(n);
+        Set<Thread> threads = new HashSet<>();
+        for (int i = 0; i < n; i++) {
+            Mutex<String> first = locks.get(i);
+            Mutex<String> second = locks.get((i + 1) % n);
+            Runnable body = () -> crossOver(first, second, all);
+            threads.add(kind.equals("virtual") ? virtual(kind + i, body) : platform(kind + i, body));
+        }
+        Deadlock d = awaitOneDeadlock();
+        assertEquals(n, d.links().size());
+        assertEquals(threads, new HashSet<>(d.acquirers()));
+        assertEquals(new HashSet<>(locks), new HashSet<>(d.locks()));
+        assertCycleIsChained(d);
     }
 
     @Test

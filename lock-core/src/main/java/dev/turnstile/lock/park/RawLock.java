@@ -1175,6 +1175,10 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
             l.ensureInitialized(Diagnostics.class);
             l.ensureInitialized(WaitTrace.class);
             l.ensureInitialized(LockProbe.class);
+            // And resolve this class's reference to LockSupport: its first resolution calls the class
+            // loader, and virtual threads that resolve it at once (their first park) contend for the
+            // loader's lock inside a VM call, which pins them (seen in FirstCallsInAFreshJvmNeverPinTest).
+            l.ensureInitialized(LockSupport.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
