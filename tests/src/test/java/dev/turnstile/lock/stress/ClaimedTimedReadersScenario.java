@@ -40,7 +40,14 @@ import java.util.concurrent.locks.ReentrantLock;
 abstract class ClaimedTimedReadersScenario {
     private static final Duration BOUND = Duration.ofSeconds(30);
     private static final Duration PHASE = Duration.ofSeconds(10);
-    private static final Duration READ_TIMEOUT = Duration.ofMillis(200);
+    /**
+     * The timed readers' wait. It must outlast the setup (starting the readers until every one is
+     * queued, then the write release admitting them), or a reader gives up before it is admitted and
+     * the scenario never happens: in a fresh JVM on a loaded two-core machine that setup was measured
+     * at up to 260 ms, which broke the 200 ms used before about one run in five. The test holds the
+     * releaser blocked for this long plus a margin, so it also sets the test's length.
+     */
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(2);
 
     /** The carriers of this execution's scheduler, from the flag its surefire execution sets. */
     static int carriers() {
@@ -73,14 +80,18 @@ abstract class ClaimedTimedReadersScenario {
             writing.await();
             CompletableFuture<ReadGuard<long[]>> firstOfTheBatch = rw.readAsync(contended);
             List<Thread> readers = new ArrayList<>();
+            long starting = System.nanoTime();
             for (int i = 0; i < timedReaders; i++) {
                 int slot = i;
                 readers.add(Thread.ofVirtual().name("timed-reader-" + i)
                         .start(() -> reads.set(slot, rw.tryRead(READ_TIMEOUT))));
             }
             await().atMost(PHASE).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
-                    .until(() -> rw.queueLength() == 1 + timedReaders);
+                    .until(() -> rw.queueLength() == 1 + timedReaders
+                            || readers.stream().anyMatch(t -> !t.isAlive()));
             long queued = System.nanoTime(); // every reader's deadline is at most READ_TIMEOUT from here
+            assertEquals(1 + timedReaders, rw.queueLength(), "every reader queued within READ_TIMEOUT (the setup"
+                    + " took " + Duration.ofNanos(queued - starting).toMillis() + " ms)");
 
             executorQueue.lock();
             try {
@@ -88,6 +99,8 @@ abstract class ClaimedTimedReadersScenario {
                 await("the releaser delivers the first grant and blocks in the executor").atMost(PHASE)
                         .pollInterval(Duration.ofMillis(1))
                         .until(() -> executorQueue.hasQueuedThread(releaser) && rw.queueLength() == 0);
+                assertEquals(1 + timedReaders, rw.readHolds(), "the release admitted every reader before its deadline"
+                        + " (the setup took " + Duration.ofNanos(System.nanoTime() - starting).toMillis() + " ms)");
                 // The timed readers' deadlines pass while they are admitted but not told. Give them
                 // time to notice (they are unparked at their deadline, with free carriers): before the
                 // fix, those that got a carrier then spun on it for good. Waiting on the clock is the
