@@ -1,0 +1,327 @@
+package dev.turnstile.lock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import jdk.jfr.Recording;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Adversarial checks of profiled locks (statistics on, JFR long-hold recordings switched on and off
+ * while the lock is contended): exclusion and progress under every acquisition kind, and the
+ * statistics' own invariants: every acquisition counted once, every exclusive hold timed exactly once,
+ * every contended acquisition's wait recorded once.
+ */
+class ProfiledLockBreakTest {
+    private static final String CONTENDED = "dev.turnstile.ContendedAcquisition";
+    private static final String LONG_HOLD = "dev.turnstile.LongHold";
+    private static final long RUN_MILLIS = Long.getLong("profiled.millis", 3000L);
+
+    /** Starts and stops recordings that enable both events until {@code stop}. */
+    private static Thread toggler(AtomicBoolean stop) {
+        return Thread.ofPlatform().daemon().name("jfr-toggler").start(() -> {
+            while (!stop.get()) {
+                try (Recording r = new Recording()) {
+                    r.enable(LONG_HOLD).withThreshold(Duration.ZERO);
+                    r.enable(CONTENDED).withThreshold(Duration.ZERO);
+                    r.start();
+                    pause(ThreadLocalRandom.current().nextInt(1, 15));
+                }
+                pause(ThreadLocalRandom.current().nextInt(1, 10));
+            }
+        });
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void profiledMutexCountsEveryAcquisitionAndTimesEveryHoldOnce() throws Exception {
+        Mutex<long[]> m = Mutex.builder().name("profiled-mutex").statistics(true).build(new long[1]);
+        Condvar cv = new Condvar();
+        AtomicInteger inside = new AtomicInteger();
+        AtomicLong acquisitions = new AtomicLong();
+        AtomicLong entries = new AtomicLong();
+        ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread jfr = toggler(stop);
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RUN_MILLIS);
+        List<Thread> workers = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            int id = i;
+            Thread.Builder b = i % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual();
+            workers.add(b.name("w" + i).start(() -> {
+                ThreadLocalRandom r = ThreadLocalRandom.current();
+                while (System.nanoTime() < end) {
+                    try {
+                        MutexGuard<long[]> g;
+                        switch (r.nextInt(6)) {
+                            case 0 -> g = m.lock();
+                            case 1 -> {
+                                Optional<MutexGuard<long[]>> o = m.tryLock(Duration.ofNanos(r.nextInt(200_000)));
+                                g = o.orElse(null);
+                            }
+                            case 2 -> {
+                                try {
+                                    g = m.lockInterruptibly();
+                                } catch (InterruptedException e) {
+                                    g = null;
+                                }
+                            }
+                            case 3 -> {
+                                CompletableFuture<MutexGuard<long[]>> f = m.lockAsync();
+                                if (r.nextInt(3) == 0 && f.cancel(false)) {
+                                    g = null;
+                                } else {
+                                    g = f.join();
+                                }
+                            }
+                            case 4 -> g = m.tryLock().orElse(null);
+                            default -> {
+                                CompletableFuture<MutexGuard<long[]>> f =
+                                        m.tryLockAsync(Duration.ofNanos(r.nextInt(200_000)));
+                                try {
+                                    g = f.join();
+                                } catch (RuntimeException e) {
+                                    g = null;
+                                }
+                            }
+                        }
+                        if (g == null) {
+                            continue;
+                        }
+                        acquisitions.incrementAndGet();
+                        enter(inside, errors, "w" + id);
+                        g.get()[0]++;
+                        entries.incrementAndGet();
+                        if (r.nextInt(8) == 0) {
+                            inside.decrementAndGet();
+                            cv.await(g, Duration.ofNanos(r.nextInt(100_000))); // releases and re-acquires
+                            acquisitions.incrementAndGet();
+                            enter(inside, errors, "w" + id + " after await");
+                        }
+                        if (r.nextInt(4) == 0) {
+                            cv.notifyOne();
+                        }
+                        inside.decrementAndGet();
+                        if (r.nextBoolean()) {
+                            g.unlockFair();
+                        } else {
+                            g.close();
+                        }
+                    } catch (RuntimeException | Error e) {
+                        errors.add("w" + id + ": " + e);
+                    }
+                }
+            }));
+        }
+        Thread interrupter = Thread.ofPlatform().daemon().start(() -> {
+            while (System.nanoTime() < end) {
+                workers.get(ThreadLocalRandom.current().nextInt(workers.size())).interrupt();
+                pause(1);
+            }
+        });
+        for (Thread w : workers) {
+            w.join(RUN_MILLIS + 20_000);
+            assertFalse(w.isAlive(), () -> "stuck: " + w + " " + List.of(w.getStackTrace()));
+        }
+        interrupter.join();
+        stop.set(true);
+        jfr.join();
+        assertTrue(errors.isEmpty(), () -> errors.toString());
+        assertEquals(entries.get(), (long) m.withLock(c -> c[0]));
+        acquisitions.incrementAndGet(); // the withLock above
+        LockStatistics s = m.statistics().orElseThrow();
+        assertEquals(acquisitions.get(), s.acquisitions(), "every acquisition counted once");
+        assertEquals(acquisitions.get(), s.holdTimes().count(), "every hold timed once");
+        assertEquals(s.contendedAcquisitions(), s.waitTimes().count(), "every contended wait recorded once");
+        assertFalse(m.isLocked());
+    }
+
+    @Test
+    void profiledRwLockTimesEveryWriteHoldOnce() throws Exception {
+        RwLock<long[]> rw = RwLock.builder().name("profiled-rw").statistics(true).build(new long[1]);
+        AtomicInteger writers = new AtomicInteger();
+        AtomicInteger readers = new AtomicInteger();
+        AtomicLong acquisitions = new AtomicLong();
+        AtomicLong writeHolds = new AtomicLong();
+        ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread jfr = toggler(stop);
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RUN_MILLIS);
+        List<Thread> workers = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            int id = i;
+            Thread.Builder b = i % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual();
+            workers.add(b.name("rw" + i).start(() -> {
+                ThreadLocalRandom r = ThreadLocalRandom.current();
+                while (System.nanoTime() < end) {
+                    try {
+                        switch (r.nextInt(5)) {
+                            case 0 -> {
+                                try (ReadGuard<long[]> g = rw.read()) {
+                                    acquisitions.incrementAndGet();
+                                    readers.incrementAndGet();
+                                    if (writers.get() != 0) {
+                                        errors.add("reader beside writer");
+                                    }
+                                    readers.decrementAndGet();
+                                }
+                            }
+                            case 1 -> {
+                                WriteGuard<long[]> g = rw.write();
+                                acquisitions.incrementAndGet();
+                                writeHolds.incrementAndGet();
+                                if (writers.incrementAndGet() != 1 || readers.get() != 0) {
+                                    errors.add("writer not alone");
+                                }
+                                g.get()[0]++;
+                                writers.decrementAndGet();
+                                if (r.nextBoolean()) {
+                                    ReadGuard<long[]> rg = g.downgrade(); // ends the timed write hold
+                                    readers.incrementAndGet();
+                                    readers.decrementAndGet();
+                                    rg.close();
+                                } else if (r.nextBoolean()) {
+                                    g.unlockFair();
+                                } else {
+                                    g.close();
+                                }
+                            }
+                            case 2 -> {
+                                UpgradableGuard<long[]> u = rw.upgradableRead();
+                                acquisitions.incrementAndGet();
+                                Optional<WriteGuard<long[]>> w = r.nextBoolean()
+                                        ? Optional.of(u.upgrade())
+                                        : u.tryUpgrade(Duration.ofNanos(r.nextInt(200_000)));
+                                if (w.isPresent()) {
+                                    acquisitions.incrementAndGet();
+                                    writeHolds.incrementAndGet();
+                                    if (writers.incrementAndGet() != 1 || readers.get() != 0) {
+                                        errors.add("upgraded writer not alone");
+                                    }
+                                    writers.decrementAndGet();
+                                    if (r.nextBoolean()) {
+                                        w.get().downgradeToUpgradable().close();
+                                    } else {
+                                        w.get().close();
+                                    }
+                                } else {
+                                    u.close();
+                                }
+                            }
+                            case 3 -> {
+                                WriteGuard<long[]> g = rw.writeAsync().join();
+                                acquisitions.incrementAndGet();
+                                writeHolds.incrementAndGet();
+                                if (writers.incrementAndGet() != 1 || readers.get() != 0) {
+                                    errors.add("async writer not alone");
+                                }
+                                writers.decrementAndGet();
+                                g.close();
+                            }
+                            default -> {
+                                ReadGuard<long[]> g = rw.readAsync().join();
+                                acquisitions.incrementAndGet();
+                                g.close();
+                            }
+                        }
+                    } catch (RuntimeException | Error e) {
+                        errors.add("rw" + id + ": " + e);
+                    }
+                }
+            }));
+        }
+        for (Thread w : workers) {
+            w.join(RUN_MILLIS + 20_000);
+            assertFalse(w.isAlive(), () -> "stuck: " + w + " " + List.of(w.getStackTrace()));
+        }
+        stop.set(true);
+        jfr.join();
+        assertTrue(errors.isEmpty(), () -> errors.toString());
+        LockStatistics s = rw.statistics().orElseThrow();
+        assertEquals(acquisitions.get(), s.acquisitions(), "every acquisition counted once");
+        assertEquals(writeHolds.get(), s.holdTimes().count(), "every write hold timed once");
+        assertEquals(s.contendedAcquisitions(), s.waitTimes().count(), "every contended wait recorded once");
+        assertEquals(0, rw.readHolds());
+        assertFalse(rw.isWriteLocked());
+    }
+
+    /**
+     * A lock profiled only by JFR (no statistics): contended while a recording enables the long-hold
+     * event it becomes profiled; once no recording wants it, the next uncontended release clears the
+     * bit, and its fast paths are plain again.
+     */
+    @Test
+    void jfrOnlyLockBecomesProfiledAndThenUnprofiled() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            Mutex<long[]> m = Mutex.builder().name("jfr-only").build(new long[1]);
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            try (Recording r = new Recording()) {
+                r.enable(LONG_HOLD).withThreshold(Duration.ZERO);
+                r.start();
+                Thread holder = Thread.ofPlatform().start(() -> {
+                    try (MutexGuard<long[]> g = m.lock()) {
+                        held.countDown();
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                held.await();
+                Thread waiter = Thread.ofVirtual().start(() -> m.withLock(c -> c[0]++));
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(m::hasQueuedWaiters);
+                assertTrue(profiled(m), "contended while the event is enabled: profiled");
+                release.countDown();
+                holder.join();
+                waiter.join();
+            }
+            // no recording now: the next uncontended release clears the bit
+            m.withLock(c -> c[0]++);
+            assertFalse(profiled(m), "unprofiled after an uncontended release with no recording");
+            assertEquals(2L, (long) m.withLock(c -> c[0]));
+        }
+    }
+
+    private static void enter(AtomicInteger inside, ConcurrentLinkedQueue<String> errors, String who) {
+        if (inside.incrementAndGet() != 1) {
+            errors.add(who + " not alone");
+        }
+    }
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.privateLookupIn(dev.turnstile.lock.park.RawLock.class, MethodHandles.lookup())
+                    .findVarHandle(dev.turnstile.lock.park.RawLock.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static boolean profiled(Object lock) {
+        return ((int) STATE.getVolatile(lock) & (1 << 29)) != 0;
+    }
+}
