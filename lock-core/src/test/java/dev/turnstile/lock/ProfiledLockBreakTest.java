@@ -2,6 +2,7 @@ package dev.turnstile.lock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.invoke.MethodHandles;
@@ -302,6 +303,76 @@ class ProfiledLockBreakTest {
             assertFalse(profiled(m), "unprofiled after an uncontended release with no recording");
             assertEquals(2L, (long) m.withLock(c -> c[0]));
         }
+    }
+
+    /**
+     * A lock's {@link NanoClock} may read any {@code long}, {@link Long#MIN_VALUE} included (a test
+     * clock moved back, or a nanoTime origin anywhere): a hold that begins at that reading is a hold
+     * like any other and is timed.
+     */
+    @Test
+    void aHoldThatBeginsAtLongMinValueIsTimed() {
+        AtomicLong now = new AtomicLong(Long.MIN_VALUE);
+        Mutex<String> m = Mutex.builder().clock(now::get).statistics(true).build("v");
+        try (MutexGuard<String> g = m.lock()) {
+            now.set(Long.MIN_VALUE + 5_000);
+        }
+        LockStatistics.Distribution holds = m.statistics().orElseThrow().holdTimes();
+        assertEquals(1, holds.count(), "the hold is timed");
+        assertEquals(Duration.ofNanos(5_000), holds.total());
+    }
+
+    /**
+     * Hold times are differences of clock readings, each correct up to 2^63 - 1 ns even across the
+     * clock's wrap-around; their total must not wrap around to a negative duration.
+     */
+    @Test
+    void hugeHoldTimesSaturateTheirTotalInsteadOfWrappingNegative() {
+        AtomicLong now = new AtomicLong(1); // no hold begins at Long.MIN_VALUE (see the test above)
+        Mutex<String> m = Mutex.builder().clock(now::get).statistics(true).build("v");
+        long quarter = 1L << 61;
+        for (int i = 0; i < 5; i++) {
+            try (MutexGuard<String> g = m.lock()) {
+                now.addAndGet(quarter); // wraps past Long.MAX_VALUE on the fourth hold, like nanoTime may
+            }
+        }
+        LockStatistics.Distribution holds = m.statistics().orElseThrow().holdTimes();
+        assertEquals(5, holds.count());
+        assertFalse(holds.total().isNegative(), () -> "total " + holds.total());
+        assertFalse(holds.mean().isNegative(), () -> "mean " + holds.mean());
+        assertTrue(holds.max().toNanos() == quarter, () -> "max " + holds.max());
+    }
+
+    /**
+     * A profiled RwLock (statistics on: every fast path goes through the core) at reader saturation:
+     * refusing one more read hold by a downgrade is an exception that changes nothing, with a writer
+     * queued (the release takes the contended path under the guard) as without.
+     */
+    @Test
+    void profiledRwLockAtReaderSaturationRefusesTheDowngradeAndStaysIntact() throws Exception {
+        RwLock<String> rw = RwLock.builder().statistics(true).build("v");
+        UpgradableGuard<String> u = rw.upgradableRead();
+        for (int i = 0; i < RwLock.READERS_MASK; i++) {
+            rw.acquireRead(); // the core's path: the lock is profiled
+        }
+        assertEquals(RwLock.READERS_MASK + 1, rw.readHolds());
+        assertTrue(rw.tryRead().isEmpty(), "saturated");
+        assertThrows(IllegalStateException.class, u::downgrade);
+        CompletableFuture<WriteGuard<String>> writer = rw.writeAsync();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(rw::hasQueuedWaiters);
+        assertThrows(IllegalStateException.class, u::downgrade);
+        assertTrue(u.isHeld(), "the guard keeps its upgradable hold");
+        assertEquals(RwLock.READERS_MASK + 1, rw.readHolds());
+        u.close();
+        for (int i = 0; i < RwLock.READERS_MASK; i++) {
+            rw.releaseRead();
+        }
+        writer.get(10, TimeUnit.SECONDS).close();
+        assertEquals(0, rw.readHolds());
+        assertFalse(rw.isWriteLocked());
+        LockStatistics s = rw.statistics().orElseThrow();
+        assertEquals(RwLock.READERS_MASK + 2L, s.acquisitions());
+        assertEquals(1, s.holdTimes().count());
     }
 
     private static void enter(AtomicInteger inside, ConcurrentLinkedQueue<String> errors, String who) {

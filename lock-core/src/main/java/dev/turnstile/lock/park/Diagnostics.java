@@ -127,6 +127,7 @@ final class Diagnostics {
         if (lock.heldExclusively(s & ~RawLock.CORE_BITS)) {
             if (stats != null) {
                 p.holdSince = stats.now();
+                p.holdTimed = true;
             }
             if (JFR && JfrEvents.longHoldEnabled()) {
                 if (p.holdEvent == null) {
@@ -147,12 +148,12 @@ final class Diagnostics {
             return;
         }
         LockProbe p = probe(lock);
-        long since = p.holdSince;
+        boolean timed = p.holdTimed;
         boolean begun = p.holdEventBegun;
-        p.holdSince = LockProbe.NOT_TIMED;
+        p.holdTimed = false;
         p.holdEventBegun = false;
-        if (since != LockProbe.NOT_TIMED) {
-            p.statistics.held(p.statistics.now() - since);
+        if (timed) {
+            p.statistics.held(p.statistics.now() - p.holdSince);
         }
         if (begun) {
             JfrEvents.endHold(p.holdEvent);

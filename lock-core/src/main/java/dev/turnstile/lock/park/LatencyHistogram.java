@@ -94,7 +94,7 @@ final class LatencyHistogram {
             lo = lowest(firstNonEmpty(copy));
             hi = Math.max(lo, highest(lastNonEmpty(copy)));
         }
-        return new LockStatistics.Distribution(count, Duration.ofNanos(total.sum()),
+        return new LockStatistics.Distribution(count, Duration.ofNanos(saturated(total.sum())),
                 Duration.ofNanos(lo), Duration.ofNanos(hi),
                 percentile(copy, count, 0.50, lo, hi), percentile(copy, count, 0.90, lo, hi),
                 percentile(copy, count, 0.99, lo, hi), percentile(copy, count, 0.999, lo, hi));
@@ -104,6 +104,15 @@ final class LatencyHistogram {
      * The value at {@code fraction} of the recorded values: the midpoint of the bucket that holds the
      * {@code ceil(fraction * count)}-th smallest, clamped to the exact minimum and maximum.
      */
+    /**
+     * The sum of recorded values, which are never negative, read back without wrapping around: a sum
+     * past {@link Long#MAX_VALUE} (durations of centuries, which a test clock or nanoTime's wrap-around
+     * can produce) reads as negative and is reported as {@link Long#MAX_VALUE}.
+     */
+    static long saturated(long sum) {
+        return sum < 0 ? Long.MAX_VALUE : sum;
+    }
+
     static Duration percentile(long[] counts, long count, double fraction, long min, long max) {
         long rank = Math.max(1L, (long) Math.ceil(fraction * count));
         long seen = 0;
