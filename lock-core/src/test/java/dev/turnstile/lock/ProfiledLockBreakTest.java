@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import jdk.jfr.Recording;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Adversarial checks of profiled locks (statistics on, JFR long-hold recordings switched on and off
@@ -56,9 +58,10 @@ class ProfiledLockBreakTest {
         }
     }
 
-    @Test
-    void profiledMutexCountsEveryAcquisitionAndTimesEveryHoldOnce() throws Exception {
-        Mutex<long[]> m = Mutex.builder().name("profiled-mutex").statistics(true).build(new long[1]);
+    @ParameterizedTest(name = "statistics {0}")
+    @ValueSource(booleans = {true, false})
+    void profiledMutexCountsEveryAcquisitionAndTimesEveryHoldOnce(boolean statistics) throws Exception {
+        Mutex<long[]> m = Mutex.builder().name("profiled-mutex").statistics(statistics).build(new long[1]);
         Condvar cv = new Condvar();
         AtomicInteger inside = new AtomicInteger();
         AtomicLong acquisitions = new AtomicLong();
@@ -152,6 +155,11 @@ class ProfiledLockBreakTest {
         assertTrue(errors.isEmpty(), () -> errors.toString());
         assertEquals(entries.get(), (long) m.withLock(c -> c[0]));
         acquisitions.incrementAndGet(); // the withLock above
+        assertFalse(m.isLocked());
+        if (!statistics) {
+            assertQuiescentAndUnprofiledOnceUncontended(m);
+            return;
+        }
         LockStatistics s = m.statistics().orElseThrow();
         assertEquals(acquisitions.get(), s.acquisitions(), "every acquisition counted once");
         assertEquals(acquisitions.get(), s.holdTimes().count(), "every hold timed once");
@@ -159,9 +167,10 @@ class ProfiledLockBreakTest {
         assertFalse(m.isLocked());
     }
 
-    @Test
-    void profiledRwLockTimesEveryWriteHoldOnce() throws Exception {
-        RwLock<long[]> rw = RwLock.builder().name("profiled-rw").statistics(true).build(new long[1]);
+    @ParameterizedTest(name = "statistics {0}")
+    @ValueSource(booleans = {true, false})
+    void profiledRwLockTimesEveryWriteHoldOnce(boolean statistics) throws Exception {
+        RwLock<long[]> rw = RwLock.builder().name("profiled-rw").statistics(statistics).build(new long[1]);
         AtomicInteger writers = new AtomicInteger();
         AtomicInteger readers = new AtomicInteger();
         AtomicLong acquisitions = new AtomicLong();
@@ -260,6 +269,10 @@ class ProfiledLockBreakTest {
         stop.set(true);
         jfr.join();
         assertTrue(errors.isEmpty(), () -> errors.toString());
+        if (!statistics) {
+            assertQuiescentAndUnprofiledOnceUncontended(rw);
+            return;
+        }
         LockStatistics s = rw.statistics().orElseThrow();
         assertEquals(acquisitions.get(), s.acquisitions(), "every acquisition counted once");
         assertEquals(writeHolds.get(), s.holdTimes().count(), "every write hold timed once");
@@ -373,6 +386,19 @@ class ProfiledLockBreakTest {
         LockStatistics s = rw.statistics().orElseThrow();
         assertEquals(RwLock.READERS_MASK + 2L, s.acquisitions());
         assertEquals(1, s.holdTimes().count());
+    }
+
+    /**
+     * No recording runs and nobody waits: one uncontended acquisition and release leaves the state word
+     * all zero (no core bit stuck: QUEUED, SIGNAL, or PROFILED that nothing wants any more).
+     */
+    private static void assertQuiescentAndUnprofiledOnceUncontended(Object lock) {
+        if (lock instanceof Mutex<?> m) {
+            m.withLock(v -> v);
+        } else {
+            ((RwLock<?>) lock).write().close();
+        }
+        assertEquals(0, (int) STATE.getVolatile(lock), () -> "state word " + Integer.toHexString((int) STATE.getVolatile(lock)));
     }
 
     private static void enter(AtomicInteger inside, ConcurrentLinkedQueue<String> errors, String who) {
