@@ -101,10 +101,6 @@ final class LatencyHistogram {
     }
 
     /**
-     * The value at {@code fraction} of the recorded values: the midpoint of the bucket that holds the
-     * {@code ceil(fraction * count)}-th smallest, clamped to the exact minimum and maximum.
-     */
-    /**
      * The sum of recorded values, which are never negative, read back without wrapping around: a sum
      * past {@link Long#MAX_VALUE} (durations of centuries, which a test clock or nanoTime's wrap-around
      * can produce) reads as negative and is reported as {@link Long#MAX_VALUE}.
@@ -113,6 +109,10 @@ final class LatencyHistogram {
         return sum < 0 ? Long.MAX_VALUE : sum;
     }
 
+    /**
+     * The value at {@code fraction} of the recorded values: the midpoint of the bucket that holds the
+     * {@code ceil(fraction * count)}-th smallest, clamped to the exact minimum and maximum.
+     */
     static Duration percentile(long[] counts, long count, double fraction, long min, long max) {
         long rank = Math.max(1L, (long) Math.ceil(fraction * count));
         long seen = 0;
