@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
@@ -109,6 +110,12 @@ class Issue8RegressionTest {
     // ------------------------------------------------------------------ 2
 
     /**
+     * The timed reader's wait in the test below: long enough that it is still queued when the release
+     * admits it on a loaded two-core machine (200 ms was not: the reader sometimes gave up first).
+     */
+    private static final Duration CLAIMED_READ_TIMEOUT = Duration.ofSeconds(2);
+
+    /**
      * issue #8.2: a timed waiter whose deadline passed after a release had admitted it (CLAIMED) but
      * before that release told it so spun on {@code Thread.onSpinWait()} until told. When the releaser
      * is a virtual thread that unmounted in between (here: it delivers the batch's first grant to an
@@ -132,9 +139,13 @@ class Issue8RegressionTest {
         };
         CompletableFuture<ReadGuard<String>> firstOfTheBatch = rw.readAsync(contended);
         AtomicReference<Optional<ReadGuard<String>>> timedRead = new AtomicReference<>();
-        Thread timedReader = Thread.ofPlatform().name("timed-reader")
-                .start(() -> timedRead.set(rw.tryRead(Duration.ofMillis(200))));
-        eventually().until(() -> rw.queueLength() == 2);
+        AtomicLong readStarted = new AtomicLong();
+        Thread timedReader = Thread.ofPlatform().name("timed-reader").start(() -> {
+            readStarted.set(System.nanoTime()); // its deadline is a little after this plus the timeout
+            timedRead.set(rw.tryRead(CLAIMED_READ_TIMEOUT));
+        });
+        eventually().until(() -> rw.queueLength() == 2 || !timedReader.isAlive());
+        assertEquals(2, rw.queueLength(), "the timed reader queued before its deadline");
 
         Thread releaser;
         executorQueue.lock();
@@ -142,10 +153,14 @@ class Issue8RegressionTest {
             releaser = Thread.ofPlatform().name("releaser").start(writer::close);
             // The release admitted both readers and is stuck delivering the first one's grant.
             eventually().until(() -> executorQueue.hasQueuedThread(releaser) && rw.queueLength() == 0);
-            // Past its 200 ms deadline, the admitted reader must wait without burning its CPU: parked (in any
+            assertEquals(2, rw.readHolds(), "the release admitted the timed reader before its deadline");
+            // Past its deadline, the admitted reader must wait without burning its CPU: parked (in any
             // way), never RUNNABLE for 200 ms on end as the spin before the fix kept it.
+            long pastDeadline = CLAIMED_READ_TIMEOUT.plusMillis(100).toNanos();
+            eventually("the timed reader's deadline passes")
+                    .until(() -> System.nanoTime() - readStarted.get() >= pastDeadline);
             await("the claimed reader waits past its deadline without spinning").atMost(BOUND)
-                    .pollDelay(Duration.ofMillis(300)).pollInterval(Duration.ofMillis(1)).during(Duration.ofMillis(200))
+                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)).during(Duration.ofMillis(200))
                     .until(() -> timedReader.getState() != Thread.State.RUNNABLE);
         } finally {
             executorQueue.unlock();

@@ -24,6 +24,12 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class RwLockTest {
     private static final Duration PATIENCE = Duration.ofSeconds(10);
+    /**
+     * The wait of an acquisition a test lets time out while others queue behind it: the test must see
+     * it queued and queue more before it gives up, which took more than the 200-300 ms used before on
+     * a loaded two-core machine.
+     */
+    private static final Duration TIMED_OUT_WAIT = Duration.ofSeconds(2);
 
     /** Runs {@code action} on a new platform thread and returns its completion. */
     private static <R> CompletableFuture<R> onThread(Supplier<R> action) {
@@ -146,9 +152,10 @@ class RwLockTest {
     void aTimedOutWriterLetsTheReadersItHeldBackIn() throws Exception {
         RwLock<Integer> lock = new RwLock<>(0);
         ReadGuard<Integer> held = lock.read();
-        CompletableFuture<Optional<WriteGuard<Integer>>> writer = onThread(() -> lock.tryWrite(Duration.ofMillis(200)));
+        CompletableFuture<Optional<WriteGuard<Integer>>> writer = onThread(() -> lock.tryWrite(TIMED_OUT_WAIT));
         awaitQueued(lock, 1);
         CompletableFuture<Integer> reader = onThread(() -> lock.withRead(v -> v));
+        awaitQueued(lock, 2); // held back by the writer
         assertTrue(writer.get(10, TimeUnit.SECONDS).isEmpty());
         assertEquals(0, reader.get(10, TimeUnit.SECONDS));
         assertEquals(0, lock.queueLength());
@@ -365,9 +372,10 @@ class RwLockTest {
         RwLock<Integer> lock = new RwLock<>(5);
         UpgradableGuard<Integer> u = lock.upgradableRead();
         ReadGuard<Integer> present = lock.read();
-        CompletableFuture<Optional<WriteGuard<Integer>>> attempt = onThread(() -> u.tryUpgrade(Duration.ofMillis(300)));
+        CompletableFuture<Optional<WriteGuard<Integer>>> attempt = onThread(() -> u.tryUpgrade(TIMED_OUT_WAIT));
         awaitQueued(lock, 1);
         CompletableFuture<Integer> heldBack = onThread(() -> lock.withRead(v -> v));
+        awaitQueued(lock, 2); // held back by the upgrade
         assertTrue(attempt.get(10, TimeUnit.SECONDS).isEmpty());
         assertEquals(5, heldBack.get(10, TimeUnit.SECONDS));
         assertTrue(u.isHeld());
