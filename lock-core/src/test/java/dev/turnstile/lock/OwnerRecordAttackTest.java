@@ -8,11 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -140,6 +138,32 @@ class OwnerRecordAttackTest {
             t.join();
             assertNull(a.ownerThread());
             assertNull(b.ownerThread());
+        }
+    }
+
+    @Test
+    void aRealSelfDeadlockIsStillRefusedWithNothingQueuedOnPlatformAndVirtualThreads() throws Exception {
+        for (Thread.Builder b : new Thread.Builder[] {Thread.ofPlatform(), Thread.ofVirtual()}) {
+            Mutex<String> m = new Mutex<>("v");
+            CompletableFuture<Throwable> refused = new CompletableFuture<>();
+            Thread t = b.start(() -> {
+                MutexGuard<String> g = m.lock();
+                try {
+                    m.lock();
+                    refused.complete(null);
+                } catch (Throwable e) {
+                    refused.complete(e);
+                } finally {
+                    assertEquals(0, m.queueLength(), "nothing left queued");
+                    assertTrue(g.isHeld());
+                    g.close();
+                }
+            });
+            Throwable e = refused.get(10, TimeUnit.SECONDS);
+            t.join();
+            assertTrue(e instanceof IllegalStateException, String.valueOf(e));
+            assertFalse(m.isLocked());
+            assertNull(m.ownerThread());
         }
     }
 }
