@@ -326,6 +326,12 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     }
 
     /**
+     * How long an untimed wait by the thread the owner record names waits before it is refused as a
+     * self-deadlock: the time a guard handed to another thread has to be used or closed there.
+     */
+    static final long SELF_WAIT_GRACE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(500);
+
+    /**
      * Blocks the current thread until {@code mode} is acquired, the timeout elapses, or (if
      * {@code interruptible}) the thread is interrupted.
      *
@@ -361,8 +367,11 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
             // About to wait: a thread that would wait for itself, or that must not block, is refused
             // here (the latter in strict mode) before it changes anything; the latter does not spin
             // either way (a spin is a wait too).
-            if (!timed) {
-                checkNotHeldByCurrentThread();
+            if (!timed && getExclusiveOwnerThread() == Thread.currentThread()) {
+                if (node == null) {
+                    return waitForOwnRecord(mode, interruptible);
+                }
+                checkNotHeldByCurrentThread(); // a condition's re-acquisition: its node is the condition's
             }
             mustNotBlock = BlockingCheck.beforeWait(this);
         }
@@ -468,6 +477,22 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * An untimed wait by the thread the owner record names: either a self-deadlock, or the thread
+     * handed its guard to another thread that has not used it yet (the record moves only when the
+     * receiver touches the guard). It waits {@link #SELF_WAIT_GRACE_NANOS} first, so that a handed
+     * guard closed by its receiver meanwhile lets it through; only then, if the record still names
+     * it, is the wait refused (its node has left the queue: nothing is held or queued).
+     */
+    private int waitForOwnRecord(int mode, boolean interruptible) {
+        int outcome = waitToAcquire(mode, interruptible, SELF_WAIT_GRACE_NANOS, null, false);
+        if (outcome != TIMED_OUT) {
+            return outcome;
+        }
+        checkNotHeldByCurrentThread();
+        return waitToAcquire(mode, interruptible, -1L, null, false);
     }
 
     /**
