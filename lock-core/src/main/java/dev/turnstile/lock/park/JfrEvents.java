@@ -3,6 +3,7 @@ package dev.turnstile.lock.park;
 import java.lang.invoke.MethodHandles;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
+import jdk.jfr.Enabled;
 import jdk.jfr.Event;
 import jdk.jfr.EventType;
 import jdk.jfr.FlightRecorder;
@@ -126,6 +127,7 @@ final class JfrEvents {
     @Description("An acquisition of a Turnstile lock that found it unavailable: how long it waited and how it "
             + "ended. The event's duration is the wait; its thread is the waiter's, or for an asynchronous "
             + "waiter the thread that granted or withdrew it.")
+    @Enabled(false) // only where asked for: a commit on a virtual thread may pin it while JFR finds a buffer
     @Threshold("20 ms")
     @StackTrace(true)
     static final class ContendedAcquisition extends Event {
@@ -163,6 +165,7 @@ final class JfrEvents {
             + "threshold. The event's duration is the hold; its thread is the one that released. Holds are "
             + "timed on locks with statistics on, and on locks that have been contended since the event was "
             + "enabled: a lock nobody waited for is not timed.")
+    @Enabled(false) // only where asked for: a commit on a virtual thread may pin it while JFR finds a buffer
     @Threshold("20 ms")
     @StackTrace(true)
     static final class LongHold extends Event {
