@@ -20,14 +20,13 @@ import jdk.jfr.Threshold;
  * <p>Events are passed around as {@code Object} so that no other class of the core refers to a JFR
  * type. Each check of whether an event is enabled first asks {@link FlightRecorder#isInitialized()}:
  * until some recording starts, JFR is not touched at all. The event types are then looked up once and
- * kept in plain volatile fields, not in a holder class: a virtual thread that waited for another
- * thread's class initializer would pin its carrier, and the first contended acquisitions after a
- * recording starts may well be many virtual threads at once.
+ * kept in volatile fields of objects created with this class, not in a holder class: a virtual thread
+ * that waited for another thread's class initializer would pin its carrier, and the first contended
+ * acquisitions after a recording starts may well be many virtual threads at once.
  */
 final class JfrEvents {
-    /** Set once JFR runs; a race to set them looks the same type up twice, harmlessly. */
-    private static volatile EventType contendedType;
-    private static volatile EventType longHoldType;
+    private static final LazyEventType CONTENDED = new LazyEventType(ContendedAcquisition.class);
+    private static final LazyEventType LONG_HOLD = new LazyEventType(LongHold.class);
 
     private JfrEvents() {
     }
@@ -47,25 +46,36 @@ final class JfrEvents {
     }
 
     static boolean contendedEnabled() {
-        if (!FlightRecorder.isInitialized()) {
-            return false;
-        }
-        EventType t = contendedType;
-        if (t == null) {
-            contendedType = t = EventType.getEventType(ContendedAcquisition.class);
-        }
-        return t.isEnabled();
+        return CONTENDED.isEnabled();
     }
 
     static boolean longHoldEnabled() {
-        if (!FlightRecorder.isInitialized()) {
-            return false;
+        return LONG_HOLD.isEnabled();
+    }
+
+    /**
+     * An event class and its JFR type, looked up the first time it is asked for while JFR runs (a race
+     * looks the same type up twice, harmlessly). Created with this class, so no virtual thread waits
+     * for an initializer later.
+     */
+    private static final class LazyEventType {
+        private final Class<? extends Event> eventClass;
+        private volatile EventType type;
+
+        LazyEventType(Class<? extends Event> eventClass) {
+            this.eventClass = eventClass;
         }
-        EventType t = longHoldType;
-        if (t == null) {
-            longHoldType = t = EventType.getEventType(LongHold.class);
+
+        boolean isEnabled() {
+            if (!FlightRecorder.isInitialized()) {
+                return false;
+            }
+            EventType t = type;
+            if (t == null) {
+                type = t = EventType.getEventType(eventClass);
+            }
+            return t.isEnabled();
         }
-        return t.isEnabled();
     }
 
     /** A begun contended-acquisition event, or {@code null} if the event is disabled. */
