@@ -35,9 +35,11 @@ import java.util.concurrent.locks.Lock;
  * <h2>Not reentrant</h2>
  * A thread (or task) that holds a {@code Mutex} and acquires it again would wait for itself forever,
  * as with every non-reentrant lock. Pass the guard down instead of locking twice. A thread that is
- * about to park, without a timeout, on a mutex it holds gets an {@link IllegalStateException}
- * naming the mutex instead of hanging (checked only once the mutex is found taken, never on the fast
- * path); for a ranked mutex, any re-acquisition is refused by the rank check ({@link LockRanks}).
+ * about to park, without a timeout, on a mutex it holds waits 500 ms (time for a guard it handed to
+ * another thread to be used there), then gets an {@link IllegalStateException} naming the mutex
+ * instead of hanging, or a warning, as {@link Deadlocks#setSelfDeadlockPolicy} says; checked only
+ * once the mutex is found taken, never on the fast path. For a ranked mutex, any re-acquisition is refused by the rank check
+ * ({@link LockRanks}).
  *
  * <h2>Fairness</h2>
  * {@link Fairness#EVENTUAL} by default: a running thread may take the lock ahead of parked waiters

@@ -56,6 +56,10 @@ public final class HeldLocks {
     private static final System.Logger LOG = System.getLogger("dev.turnstile.lock");
     private static volatile int rankPolicy = initialPolicy();
     private static volatile boolean captureSites = Boolean.getBoolean("dev.turnstile.lock.acquisitionSites");
+    /** What a thread waiting for a lock it holds itself does after the grace: {@link #OFF}, {@link #WARN}, {@link #THROW}. */
+    private static volatile int selfDeadlockPolicy = initialSelfDeadlockPolicy();
+    /** Locks already warned about under the self-deadlock {@link #WARN} policy: identity hashes, bounded. */
+    private static final Set<Integer> SELF_WAIT_WARNED = ConcurrentHashMap.newKeySet();
     /** Pairs (held, acquired) already warned about under {@link #WARN}: identity hashes, bounded. */
     private static final Set<Long> WARNED = ConcurrentHashMap.newKeySet();
     private static final int MAX_WARNED_PAIRS = 100_000;
@@ -537,6 +541,57 @@ public final class HeldLocks {
      */
     public static void setCaptureSites(boolean on) {
         captureSites = on;
+    }
+
+    /**
+     * The self-deadlock policy: {@link #OFF}, {@link #WARN} or {@link #THROW}.
+     *
+     * @return the policy
+     */
+    public static int selfDeadlockPolicy() {
+        return selfDeadlockPolicy;
+    }
+
+    /**
+     * Sets the self-deadlock policy.
+     *
+     * @param policy {@link #OFF}, {@link #WARN} or {@link #THROW}
+     */
+    public static void setSelfDeadlockPolicy(int policy) {
+        selfDeadlockPolicy = policy;
+    }
+
+    /**
+     * A thread has waited the grace, without a timeout, for {@code lock}, whose owner record still
+     * names it: under {@link #THROW}, the exception to throw; under {@link #WARN}, {@code null} after
+     * logging the first time for this lock; under {@link #OFF}, {@code null}.
+     */
+    static IllegalStateException selfWait(RawLock lock, Thread me) {
+        int policy = selfDeadlockPolicy;
+        if (policy == OFF) {
+            return null;
+        }
+        String who = describeOwner(me);
+        if (policy == THROW) {
+            return new IllegalStateException(who + " already holds " + lock.identity() + " and would wait for itself"
+                    + " forever: Turnstile locks are not reentrant (pass the guard down instead of locking again)");
+        }
+        if (SELF_WAIT_WARNED.size() < MAX_WARNED_PAIRS && SELF_WAIT_WARNED.add(System.identityHashCode(lock))) {
+            LOG.log(System.Logger.Level.WARNING, who + " still waits for " + lock.identity() + ", which the owner"
+                    + " record names it as holding: unless it handed the guard to another thread that has not used"
+                    + " it yet, it waits for itself forever (Turnstile locks are not reentrant; warned once per lock)",
+                    new Throwable("the waiting call"));
+        }
+        return null;
+    }
+
+    private static int initialSelfDeadlockPolicy() {
+        String v = System.getProperty("dev.turnstile.lock.selfDeadlock", "throw").trim();
+        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "off" -> OFF;
+            case "warn" -> WARN;
+            default -> THROW;
+        };
     }
 
     private static int initialPolicy() {
