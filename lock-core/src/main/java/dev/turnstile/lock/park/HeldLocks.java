@@ -241,8 +241,27 @@ public final class HeldLocks {
      * @return {@code false} if not recorded: another thread's holdings, which only that thread changes
      */
     boolean acquired(RawLock lock, int kind, int rank) {
-        if (threadOwned && owner != Thread.currentThread()) {
-            return false; // another thread's: only it writes here (an asynchronous upgrade of its guard)
+        if (threadOwned) {
+            if (owner != Thread.currentThread()) {
+                return false; // another thread's: only it writes here (an asynchronous upgrade of its guard)
+            }
+            int n = size;
+            if (notices == null && !captureSites && n < locks.length) {
+                // The owning thread's common case, as plain stores inside the sequence lock.
+                int v = (int) VERSION.get(this);
+                VERSION.setOpaque(this, v + 1);
+                VarHandle.storeStoreFence();
+                locks[n] = lock;
+                kinds[n] = kind;
+                ranks[n] = rank;
+                ids[n] = ++lastId;
+                if (sites != null) {
+                    sites[n] = null;
+                }
+                size = n + 1;
+                VERSION.setRelease(this, v + 2);
+                return true;
+            }
         }
         applyNotices();
         Throwable site = captureSites ? new Throwable("acquired here") : null;
@@ -280,6 +299,22 @@ public final class HeldLocks {
                 if (NOTICES.compareAndSet(this, head, new Notice(lock, kind, head))) {
                     return;
                 }
+            }
+        }
+        if (threadOwned) {
+            int top = size - 1;
+            if (top >= 0 && locks[top] == lock && kinds[top] == kind) {
+                // The owning thread releasing its latest hold, the common case.
+                int v = (int) VERSION.get(this);
+                VERSION.setOpaque(this, v + 1);
+                VarHandle.storeStoreFence();
+                locks[top] = null;
+                if (sites != null) {
+                    sites[top] = null;
+                }
+                size = top;
+                VERSION.setRelease(this, v + 2);
+                return;
             }
         }
         beginWrite();
