@@ -622,11 +622,16 @@ public final class Mutex<T> extends RawLock {
         recordRelease(holds, EXCLUSIVE);
         setExclusiveOwnerThread(null);
         if (fair || !casState(LOCKED, 0)) {
-            if ((state() & LOCKED) == 0) {
-                throw new IllegalStateException(this + " is not locked: a guard was released twice at once");
-            }
-            release(EXCLUSIVE, fair);
+            releaseSlowly(fair);
         }
+    }
+
+    /** The release's other paths, out of line so that the fast path inlines into its callers. */
+    private void releaseSlowly(boolean fair) {
+        if ((state() & LOCKED) == 0) {
+            throw new IllegalStateException(this + " is not locked: a guard was released twice at once");
+        }
+        release(EXCLUSIVE, fair);
     }
 
     // ---------------------------------------------------------------- diagnostics, for guards, views and nodes

@@ -105,11 +105,13 @@ public final class HeldLocks {
      */
     public static HeldLocks ofCurrentThread() {
         HeldLocks h = CURRENT.get();
-        if (h == null) {
-            h = new HeldLocks(Thread.currentThread(), true);
-            CURRENT.set(h);
-            register(h);
-        }
+        return h != null ? h : createForCurrentThread();
+    }
+
+    private static HeldLocks createForCurrentThread() {
+        HeldLocks h = new HeldLocks(Thread.currentThread(), true);
+        CURRENT.set(h);
+        register(h);
         return h;
     }
 
@@ -154,6 +156,9 @@ public final class HeldLocks {
      * @throws LockOrderViolationException under the throw policy
      */
     void checkOrder(RawLock lock, int mode, LockTracking tracking) {
+        if (threadOwned && size == 0 && notices == null) {
+            return; // the owning thread holds nothing: nothing to check (kept small, to be inlined)
+        }
         checkOrder(lock, mode, tracking, false);
     }
 
@@ -241,27 +246,34 @@ public final class HeldLocks {
      * @return {@code false} if not recorded: another thread's holdings, which only that thread changes
      */
     boolean acquired(RawLock lock, int kind, int rank) {
-        if (threadOwned) {
-            if (owner != Thread.currentThread()) {
-                return false; // another thread's: only it writes here (an asynchronous upgrade of its guard)
-            }
-            int n = size;
-            if (notices == null && !captureSites && n < locks.length) {
-                // The owning thread's common case, as plain stores inside the sequence lock.
-                int v = (int) VERSION.get(this);
-                VERSION.setOpaque(this, v + 1);
-                VarHandle.storeStoreFence();
-                locks[n] = lock;
-                kinds[n] = kind;
-                ranks[n] = rank;
-                ids[n] = ++lastId;
-                if (sites != null) {
-                    sites[n] = null;
-                }
-                size = n + 1;
-                VERSION.setRelease(this, v + 2);
-                return true;
-            }
+        if (threadOwned && owner == Thread.currentThread() && notices == null && !captureSites
+                && size < locks.length) {
+            pushOwn(lock, kind, rank);
+            return true;
+        }
+        return acquiredSlowly(lock, kind, rank);
+    }
+
+    /** The owning thread's common case: plain stores inside the sequence lock. */
+    private void pushOwn(RawLock lock, int kind, int rank) {
+        int n = size;
+        int v = (int) VERSION.get(this);
+        VERSION.setOpaque(this, v + 1);
+        VarHandle.storeStoreFence();
+        locks[n] = lock;
+        kinds[n] = kind;
+        ranks[n] = rank;
+        ids[n] = ++lastId;
+        if (sites != null) {
+            sites[n] = null;
+        }
+        size = n + 1;
+        VERSION.setRelease(this, v + 2);
+    }
+
+    private boolean acquiredSlowly(RawLock lock, int kind, int rank) {
+        if (threadOwned && owner != Thread.currentThread()) {
+            return false; // another thread's: only it writes here (an asynchronous upgrade of its guard)
         }
         applyNotices();
         Throwable site = captureSites ? new Throwable("acquired here") : null;
@@ -294,27 +306,33 @@ public final class HeldLocks {
      * another thread leaves a notice for the owning thread.
      */
     void released(RawLock lock, int kind) {
+        int top = size - 1;
+        if (threadOwned && owner == Thread.currentThread() && top >= 0 && locks[top] == lock && kinds[top] == kind) {
+            popOwn(top);
+            return;
+        }
+        releasedSlowly(lock, kind);
+    }
+
+    /** The owning thread releasing its latest hold, the common case. */
+    private void popOwn(int top) {
+        int v = (int) VERSION.get(this);
+        VERSION.setOpaque(this, v + 1);
+        VarHandle.storeStoreFence();
+        locks[top] = null;
+        if (sites != null) {
+            sites[top] = null;
+        }
+        size = top;
+        VERSION.setRelease(this, v + 2);
+    }
+
+    private void releasedSlowly(RawLock lock, int kind) {
         if (threadOwned && owner != Thread.currentThread()) {
             for (Notice head = notices; ; head = notices) {
                 if (NOTICES.compareAndSet(this, head, new Notice(lock, kind, head))) {
                     return;
                 }
-            }
-        }
-        if (threadOwned) {
-            int top = size - 1;
-            if (top >= 0 && locks[top] == lock && kinds[top] == kind) {
-                // The owning thread releasing its latest hold, the common case.
-                int v = (int) VERSION.get(this);
-                VERSION.setOpaque(this, v + 1);
-                VarHandle.storeStoreFence();
-                locks[top] = null;
-                if (sites != null) {
-                    sites[top] = null;
-                }
-                size = top;
-                VERSION.setRelease(this, v + 2);
-                return;
             }
         }
         beginWrite();
