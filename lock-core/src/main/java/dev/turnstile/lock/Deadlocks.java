@@ -163,6 +163,45 @@ public final class Deadlocks {
         return HeldLocks.captureSites();
     }
 
+    /** What a thread waiting for a lock it holds itself does ({@link #setSelfDeadlockPolicy}). */
+    public enum SelfDeadlockPolicy {
+        /** Do not check: wait as asked. */
+        OFF,
+        /** After the grace, keep waiting, and log a warning with the stack trace, once per lock. */
+        WARN,
+        /**
+         * After the grace, leave the queue and throw {@link IllegalStateException}; nothing is held or
+         * queued on its behalf (the default).
+         */
+        THROW
+    }
+
+    /**
+     * Sets what a thread does when it waits, without a timeout, for a {@code Mutex} or a write lock
+     * whose owner record names it (see "A thread that locks what it holds" in
+     * {@code docs/diagnostics.md}). It first waits 500 ms, the time a guard it may have handed to
+     * another thread has to be used or closed there; if the record still names it then,
+     * {@link SelfDeadlockPolicy#THROW} (the default; initially from
+     * {@code -Ddev.turnstile.lock.selfDeadlock=throw|warn|off}) fails instead of hanging, and
+     * {@link SelfDeadlockPolicy#WARN} logs and keeps waiting, for code that hands guards to threads
+     * that may keep them unused longer. The check runs only on the path that is about to park.
+     *
+     * @param policy the policy
+     * @throws NullPointerException if {@code policy} is null
+     */
+    public static void setSelfDeadlockPolicy(SelfDeadlockPolicy policy) {
+        HeldLocks.setSelfDeadlockPolicy(Objects.requireNonNull(policy, "policy").ordinal());
+    }
+
+    /**
+     * The self-deadlock policy in force.
+     *
+     * @return the policy
+     */
+    public static SelfDeadlockPolicy selfDeadlockPolicy() {
+        return SelfDeadlockPolicy.values()[HeldLocks.selfDeadlockPolicy()];
+    }
+
     /** How reports name an acquirer: a thread by name and id, a task by its owner's name. */
     static String describe(Object acquirer) {
         if (acquirer instanceof Thread t) {

@@ -35,9 +35,11 @@ import java.util.concurrent.locks.Lock;
  * <h2>Not reentrant</h2>
  * A thread (or task) that holds a {@code Mutex} and acquires it again would wait for itself forever,
  * as with every non-reentrant lock. Pass the guard down instead of locking twice. A thread that is
- * about to park, without a timeout, on a mutex it holds gets an {@link IllegalStateException}
- * naming the mutex instead of hanging (checked only once the mutex is found taken, never on the fast
- * path); for a ranked mutex, any re-acquisition is refused by the rank check ({@link LockRanks}).
+ * about to park, without a timeout, on a mutex it holds waits 500 ms (time for a guard it handed to
+ * another thread to be used there), then gets an {@link IllegalStateException} naming the mutex
+ * instead of hanging, or a warning, as {@link Deadlocks#setSelfDeadlockPolicy} says; checked only
+ * once the mutex is found taken, never on the fast path. For a ranked mutex, any re-acquisition is refused by the rank check
+ * ({@link LockRanks}).
  *
  * <h2>Fairness</h2>
  * {@link Fairness#EVENTUAL} by default: a running thread may take the lock ahead of parked waiters
@@ -620,11 +622,16 @@ public final class Mutex<T> extends RawLock {
         recordRelease(holds, EXCLUSIVE);
         setExclusiveOwnerThread(null);
         if (fair || !casState(LOCKED, 0)) {
-            if ((state() & LOCKED) == 0) {
-                throw new IllegalStateException(this + " is not locked: a guard was released twice at once");
-            }
-            release(EXCLUSIVE, fair);
+            releaseSlowly(fair);
         }
+    }
+
+    /** The release's other paths, out of line so that the fast path inlines into its callers. */
+    private void releaseSlowly(boolean fair) {
+        if ((state() & LOCKED) == 0) {
+            throw new IllegalStateException(this + " is not locked: a guard was released twice at once");
+        }
+        release(EXCLUSIVE, fair);
     }
 
     // ---------------------------------------------------------------- diagnostics, for guards, views and nodes

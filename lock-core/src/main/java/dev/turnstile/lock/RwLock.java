@@ -80,8 +80,8 @@ import java.util.function.UnaryOperator;
  * A thread holding the write lock is the lock's owner for the JVM's tools (thread dumps, the JVM's
  * deadlock detector), as with {@code ReentrantReadWriteLock}; readers, the upgradable reader and
  * asynchronous holders are no single thread's and are not shown there. A thread about to park,
- * without a timeout, on a lock whose write lock it holds gets an {@link IllegalStateException}
- * instead of hanging. Lock ranks and Turnstile's own deadlock detection, which see every kind of
+ * without a timeout, on a lock whose write lock it holds is refused after 500 ms (or reported), as
+ * {@link Deadlocks#setSelfDeadlockPolicy} says. Lock ranks and Turnstile's own deadlock detection, which see every kind of
  * hold and waiter, are opt-in per lock ({@link #builder()}).
  *
  * <h2>Memory</h2>

@@ -56,6 +56,10 @@ public final class HeldLocks {
     private static final System.Logger LOG = System.getLogger("dev.turnstile.lock");
     private static volatile int rankPolicy = initialPolicy();
     private static volatile boolean captureSites = Boolean.getBoolean("dev.turnstile.lock.acquisitionSites");
+    /** What a thread waiting for a lock it holds itself does after the grace: {@link #OFF}, {@link #WARN}, {@link #THROW}. */
+    private static volatile int selfDeadlockPolicy = initialSelfDeadlockPolicy();
+    /** Locks already warned about under the self-deadlock {@link #WARN} policy: identity hashes, bounded. */
+    private static final Set<Integer> SELF_WAIT_WARNED = ConcurrentHashMap.newKeySet();
     /** Pairs (held, acquired) already warned about under {@link #WARN}: identity hashes, bounded. */
     private static final Set<Long> WARNED = ConcurrentHashMap.newKeySet();
     private static final int MAX_WARNED_PAIRS = 100_000;
@@ -101,11 +105,13 @@ public final class HeldLocks {
      */
     public static HeldLocks ofCurrentThread() {
         HeldLocks h = CURRENT.get();
-        if (h == null) {
-            h = new HeldLocks(Thread.currentThread(), true);
-            CURRENT.set(h);
-            register(h);
-        }
+        return h != null ? h : createForCurrentThread();
+    }
+
+    private static HeldLocks createForCurrentThread() {
+        HeldLocks h = new HeldLocks(Thread.currentThread(), true);
+        CURRENT.set(h);
+        register(h);
         return h;
     }
 
@@ -150,6 +156,9 @@ public final class HeldLocks {
      * @throws LockOrderViolationException under the throw policy
      */
     void checkOrder(RawLock lock, int mode, LockTracking tracking) {
+        if (threadOwned && size == 0 && notices == null) {
+            return; // the owning thread holds nothing: nothing to check (kept small, to be inlined)
+        }
         checkOrder(lock, mode, tracking, false);
     }
 
@@ -237,6 +246,32 @@ public final class HeldLocks {
      * @return {@code false} if not recorded: another thread's holdings, which only that thread changes
      */
     boolean acquired(RawLock lock, int kind, int rank) {
+        if (threadOwned && owner == Thread.currentThread() && notices == null && !captureSites
+                && size < locks.length) {
+            pushOwn(lock, kind, rank);
+            return true;
+        }
+        return acquiredSlowly(lock, kind, rank);
+    }
+
+    /** The owning thread's common case: plain stores inside the sequence lock. */
+    private void pushOwn(RawLock lock, int kind, int rank) {
+        int n = size;
+        int v = (int) VERSION.get(this);
+        VERSION.setOpaque(this, v + 1);
+        VarHandle.storeStoreFence();
+        locks[n] = lock;
+        kinds[n] = kind;
+        ranks[n] = rank;
+        ids[n] = ++lastId;
+        if (sites != null) {
+            sites[n] = null;
+        }
+        size = n + 1;
+        VERSION.setRelease(this, v + 2);
+    }
+
+    private boolean acquiredSlowly(RawLock lock, int kind, int rank) {
         if (threadOwned && owner != Thread.currentThread()) {
             return false; // another thread's: only it writes here (an asynchronous upgrade of its guard)
         }
@@ -271,6 +306,28 @@ public final class HeldLocks {
      * another thread leaves a notice for the owning thread.
      */
     void released(RawLock lock, int kind) {
+        int top = size - 1;
+        if (threadOwned && owner == Thread.currentThread() && top >= 0 && locks[top] == lock && kinds[top] == kind) {
+            popOwn(top);
+            return;
+        }
+        releasedSlowly(lock, kind);
+    }
+
+    /** The owning thread releasing its latest hold, the common case. */
+    private void popOwn(int top) {
+        int v = (int) VERSION.get(this);
+        VERSION.setOpaque(this, v + 1);
+        VarHandle.storeStoreFence();
+        locks[top] = null;
+        if (sites != null) {
+            sites[top] = null;
+        }
+        size = top;
+        VERSION.setRelease(this, v + 2);
+    }
+
+    private void releasedSlowly(RawLock lock, int kind) {
         if (threadOwned && owner != Thread.currentThread()) {
             for (Notice head = notices; ; head = notices) {
                 if (NOTICES.compareAndSet(this, head, new Notice(lock, kind, head))) {
@@ -537,6 +594,57 @@ public final class HeldLocks {
      */
     public static void setCaptureSites(boolean on) {
         captureSites = on;
+    }
+
+    /**
+     * The self-deadlock policy: {@link #OFF}, {@link #WARN} or {@link #THROW}.
+     *
+     * @return the policy
+     */
+    public static int selfDeadlockPolicy() {
+        return selfDeadlockPolicy;
+    }
+
+    /**
+     * Sets the self-deadlock policy.
+     *
+     * @param policy {@link #OFF}, {@link #WARN} or {@link #THROW}
+     */
+    public static void setSelfDeadlockPolicy(int policy) {
+        selfDeadlockPolicy = policy;
+    }
+
+    /**
+     * A thread has waited the grace, without a timeout, for {@code lock}, whose owner record still
+     * names it: under {@link #THROW}, the exception to throw; under {@link #WARN}, {@code null} after
+     * logging the first time for this lock; under {@link #OFF}, {@code null}.
+     */
+    static IllegalStateException selfWait(RawLock lock, Thread me) {
+        int policy = selfDeadlockPolicy;
+        if (policy == OFF) {
+            return null;
+        }
+        String who = describeOwner(me);
+        if (policy == THROW) {
+            return new IllegalStateException(who + " already holds " + lock.identity() + " and would wait for itself"
+                    + " forever: Turnstile locks are not reentrant (pass the guard down instead of locking again)");
+        }
+        if (SELF_WAIT_WARNED.size() < MAX_WARNED_PAIRS && SELF_WAIT_WARNED.add(System.identityHashCode(lock))) {
+            LOG.log(System.Logger.Level.WARNING, who + " still waits for " + lock.identity() + ", which the owner"
+                    + " record names it as holding: unless it handed the guard to another thread that has not used"
+                    + " it yet, it waits for itself forever (Turnstile locks are not reentrant; warned once per lock)",
+                    new Throwable("the waiting call"));
+        }
+        return null;
+    }
+
+    private static int initialSelfDeadlockPolicy() {
+        String v = System.getProperty("dev.turnstile.lock.selfDeadlock", "throw").trim();
+        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "off" -> OFF;
+            case "warn" -> WARN;
+            default -> THROW;
+        };
     }
 
     private static int initialPolicy() {

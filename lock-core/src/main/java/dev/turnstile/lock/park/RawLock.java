@@ -357,6 +357,12 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     }
 
     private int waitToAcquire(int mode, boolean interruptible, long timeoutNanos, ThreadWaiter node, boolean linked) {
+        return waitToAcquire(mode, interruptible, timeoutNanos, node, linked, false);
+    }
+
+    /** {@code ownRecordChecked}: the wait has been through {@link #waitForOwnRecord} already. */
+    private int waitToAcquire(int mode, boolean interruptible, long timeoutNanos, ThreadWaiter node, boolean linked,
+                              boolean ownRecordChecked) {
         final boolean timed = timeoutNanos >= 0;
         final long deadline = timed ? System.nanoTime() + timeoutNanos : 0L;
         boolean mustNotBlock = false;
@@ -367,7 +373,8 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
             // About to wait: a thread that would wait for itself, or that must not block, is refused
             // here (the latter in strict mode) before it changes anything; the latter does not spin
             // either way (a spin is a wait too).
-            if (!timed && getExclusiveOwnerThread() == Thread.currentThread()) {
+            if (!timed && !ownRecordChecked && getExclusiveOwnerThread() == Thread.currentThread()
+                    && HeldLocks.selfDeadlockPolicy() != HeldLocks.OFF) {
                 if (node == null) {
                     return waitForOwnRecord(mode, interruptible);
                 }
@@ -491,25 +498,28 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
         if (outcome != TIMED_OUT) {
             return outcome;
         }
-        checkNotHeldByCurrentThread();
-        return waitToAcquire(mode, interruptible, -1L, null, false);
+        checkNotHeldByCurrentThread(); // throws, or warns and lets it wait
+        return waitToAcquire(mode, interruptible, -1L, null, false, true);
     }
 
     /**
-     * Refuses an untimed wait that could only end with the current thread's own release: the owner
-     * record names the current thread as the exclusive holder, and Turnstile locks are not reentrant.
-     * A timed wait is let through: it ends by itself, and it is how a thread may wait for a guard it
-     * handed to another thread that has not used it yet (until then the record still names the
-     * thread that handed it over).
+     * After the grace of an untimed wait that could only end with the current thread's own release
+     * (the owner record still names the current thread as the exclusive holder, and Turnstile locks
+     * are not reentrant): refuses it, or warns once per lock and lets it wait, as the self-deadlock
+     * policy says ({@code Deadlocks.setSelfDeadlockPolicy}; refusing is the default). It cannot be
+     * certain: a guard handed to another thread that keeps it unused past the grace still names the
+     * thread that handed it over, which may be waiting for it to come back. A timed wait is never
+     * checked: it ends by itself.
      *
-     * @throws IllegalStateException if the current thread holds this lock exclusively
+     * @throws IllegalStateException under the throw policy, if the current thread holds this lock
      */
     private void checkNotHeldByCurrentThread() {
         Thread me = Thread.currentThread();
         if (getExclusiveOwnerThread() == me) {
-            throw new IllegalStateException(HeldLocks.describeOwner(me) + " already holds " + identity()
-                    + " and would wait for itself forever: Turnstile locks are not reentrant (pass the guard"
-                    + " down instead of locking again)");
+            IllegalStateException refused = HeldLocks.selfWait(this, me);
+            if (refused != null) {
+                throw refused;
+            }
         }
     }
 

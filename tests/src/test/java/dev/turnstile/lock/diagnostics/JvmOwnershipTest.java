@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
+import dev.turnstile.lock.Deadlocks;
 import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.MutexGuard;
 import dev.turnstile.lock.ReadGuard;
@@ -27,14 +28,19 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -301,8 +307,49 @@ class JvmOwnershipTest {
 
     // ---------------------------------------------------------------- self-deadlock
 
+    @AfterEach
+    void restoreSelfDeadlockPolicy() {
+        Deadlocks.setSelfDeadlockPolicy(Deadlocks.SelfDeadlockPolicy.THROW);
+    }
+
+    @Test
+    void underTheWarnPolicyAThreadWaitingForAMutexItHoldsIsReportedOncePerMutexAndWaits() throws Exception {
+        assertEquals(Deadlocks.SelfDeadlockPolicy.THROW, Deadlocks.selfDeadlockPolicy(), "the default");
+        Deadlocks.setSelfDeadlockPolicy(Deadlocks.SelfDeadlockPolicy.WARN);
+        Mutex<String> m = Mutex.builder().name("warned").build("v");
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Handler handler = recordingHandler("Mutex[warned]@", records);
+        Logger log = Logger.getLogger("dev.turnstile.lock");
+        log.addHandler(handler);
+        try {
+            for (int i = 0; i < 2; i++) {
+                CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+                Thread t = Thread.ofPlatform().name("re-locker-" + i).start(() -> {
+                    try (MutexGuard<String> g = m.lock()) {
+                        m.lockInterruptibly(); // waits for itself: warned, then interrupted below
+                        outcome.complete(null);
+                    } catch (Throwable e) {
+                        outcome.complete(e);
+                    }
+                });
+                // Past the 500 ms grace: warned (once for this mutex, whichever thread), still waiting.
+                await().atMost(Duration.ofSeconds(20)).until(() -> records.size() == 1);
+                awaitParkedOn(t, m);
+                t.interrupt();
+                assertTrue(outcome.get(10, TimeUnit.SECONDS) instanceof InterruptedException);
+                t.join();
+            }
+        } finally {
+            log.removeHandler(handler);
+        }
+        assertEquals(1, records.size(), "once per mutex");
+        assertTrue(records.get(0).getMessage().contains("thread \"re-locker-0\""), records.get(0).getMessage());
+        assertFalse(m.isLocked());
+    }
+
     @Test
     void lockingAMutexTheThreadHoldsFailsInsteadOfHanging() {
+        Deadlocks.setSelfDeadlockPolicy(Deadlocks.SelfDeadlockPolicy.THROW);
         Mutex<String> m = Mutex.builder().name("reentered").build("v");
         try (MutexGuard<String> g = m.lock()) {
             IllegalStateException e = assertThrows(IllegalStateException.class, m::lock);
@@ -310,7 +357,7 @@ class JvmOwnershipTest {
             assertTrue(e.getMessage().contains("not reentrant"), e.getMessage());
             assertThrows(IllegalStateException.class, () -> m.withLock(v -> v));
             assertThrows(IllegalStateException.class, m::lockInterruptibly);
-            assertEquals(0, m.queueLength(), "refused before it queued");
+            assertEquals(0, m.queueLength(), "refused with nothing left queued");
             assertTrue(g.isHeld());
             assertEquals(Optional.empty(), m.tryLock(), "a try fails as for any other thread");
             assertEquals(Optional.empty(), m.tryLock(Duration.ofMillis(20)), "a timed wait ends by itself");
@@ -320,6 +367,7 @@ class JvmOwnershipTest {
 
     @Test
     void aNestedWithLockFailsInsteadOfHanging() {
+        Deadlocks.setSelfDeadlockPolicy(Deadlocks.SelfDeadlockPolicy.THROW);
         Mutex<String> m = new Mutex<>("v");
         assertThrows(IllegalStateException.class, () -> m.withLock(v -> m.withLock(w -> w)));
         assertFalse(m.isLocked(), "the outer scope still released");
@@ -327,6 +375,7 @@ class JvmOwnershipTest {
 
     @Test
     void aVirtualThreadLockingAMutexItHoldsFails() throws Exception {
+        Deadlocks.setSelfDeadlockPolicy(Deadlocks.SelfDeadlockPolicy.THROW);
         Mutex<String> m = new Mutex<>("v");
         CompletableFuture<Throwable> outcome = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
@@ -343,6 +392,7 @@ class JvmOwnershipTest {
 
     @Test
     void readingOrWritingAnRwLockWhoseWriteLockTheThreadHoldsFails() {
+        Deadlocks.setSelfDeadlockPolicy(Deadlocks.SelfDeadlockPolicy.THROW);
         RwLock<String> rw = RwLock.builder().name("rw").build("v");
         try (WriteGuard<String> w = rw.write()) {
             assertThrows(IllegalStateException.class, rw::read);
@@ -356,6 +406,7 @@ class JvmOwnershipTest {
 
     @Test
     void lockingAgainOnceTheReceiverUsedAHandedOverGuardWaitsForIt() throws Exception {
+        Deadlocks.setSelfDeadlockPolicy(Deadlocks.SelfDeadlockPolicy.THROW);
         Mutex<String> m = new Mutex<>("v");
         SynchronousQueue<MutexGuard<String>> handOver = new SynchronousQueue<>();
         CountDownLatch used = new CountDownLatch(1);
@@ -385,6 +436,25 @@ class JvmOwnershipTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    private static Handler recordingHandler(String containing, List<LogRecord> into) {
+        return new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getMessage() != null && r.getMessage().contains(containing)) {
+                    into.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
 
     /** Holds {@code first}, waits until the other thread holds its own, then waits for {@code second}. */
     private static void crossOver(Mutex<String> first, Mutex<String> second, CountDownLatch bothHold) {

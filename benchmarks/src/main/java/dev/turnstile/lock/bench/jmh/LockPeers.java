@@ -89,8 +89,19 @@ public class LockPeers {
         }
     }
 
-    /** {@link #mutexWithLock()} on a ranked mutex. */
+    /**
+     * {@code withLock} on a ranked mutex, with a function that returns the counter itself: a boxed
+     * count that escapes (the JIT inlines less of the ranked path) would be measured as the lock's
+     * allocation. Compare with {@code UncontendedLockBenchmark.mutexWithLockDiagnosed} at
+     * {@code diagnostics=off}, which uses the same function on an unranked mutex.
+     */
     public long rankedMutexWithLock() {
-        return rankedMutex.withLock(INCREMENT);
+        return rankedMutex.withLock(INCREMENT_RETURNING_COUNTER).value;
     }
+
+    /** Increments and returns the counter (no box). */
+    private static final Function<Counter, Counter> INCREMENT_RETURNING_COUNTER = c -> {
+        c.value++;
+        return c;
+    };
 }
