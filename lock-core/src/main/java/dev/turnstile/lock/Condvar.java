@@ -345,6 +345,28 @@ public final class Condvar extends RawCondvar {
         return wasNotified(node);
     }
 
+    /**
+     * How many threads and asynchronous waiters wait to be notified right now (those notified and
+     * on their way back to the mutex are not counted), as {@code ReentrantLock.getWaitQueueLength}.
+     * A snapshot, for monitoring and tests.
+     *
+     * @return the number of waiters not yet notified
+     */
+    @Override
+    public int waiterCount() {
+        return super.waiterCount();
+    }
+
+    /**
+     * Whether anyone waits to be notified right now, as {@code ReentrantLock.hasWaiters}. A
+     * snapshot, like {@link #waiterCount()}.
+     *
+     * @return {@code true} if {@link #notifyOne()} would notify someone now
+     */
+    public boolean hasWaiters() {
+        return waiterCount() > 0;
+    }
+
     @Override
     public String toString() {
         return "Condvar@" + Integer.toHexString(System.identityHashCode(this)) + "(" + waiterCount() + " waiting)";

@@ -16,6 +16,7 @@ final class EagerInit {
         "dev.turnstile.lock.park.CallbackWaiter",
         "dev.turnstile.lock.park.WaitQueue",
         "dev.turnstile.lock.park.Trampoline",
+        "dev.turnstile.lock.internal.BlockingPolicy",
         "dev.turnstile.lock.park.BlockingCheck",
         "dev.turnstile.lock.park.RawCondvar",
         "dev.turnstile.lock.park.Diagnostics",

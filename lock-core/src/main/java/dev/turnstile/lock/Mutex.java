@@ -193,9 +193,49 @@ public final class Mutex<T> extends RawLock {
         }
     }
 
-    /** {@return whether the mutex is held right now} A snapshot, for monitoring and tests. */
+    // ---------------------------------------------------------------- introspection (snapshots, for monitoring and tests)
+
+    /**
+     * Whether the mutex is held right now. A snapshot: it may have changed by the time the caller
+     * looks at it, so use it for monitoring and tests, not for synchronization.
+     *
+     * @return {@code true} if some guard holds the mutex
+     */
     public boolean isLocked() {
         return (state() & LOCKED) != 0;
+    }
+
+    /**
+     * How many acquisitions (threads and asynchronous waiters alike) are queued for the mutex right
+     * now, as {@code ReentrantLock.getQueueLength()}. A snapshot: exact while nothing moves, an
+     * estimate otherwise.
+     *
+     * @return the number of queued waiters
+     */
+    @Override
+    public int queueLength() {
+        return super.queueLength();
+    }
+
+    /**
+     * Whether any acquisition is queued for the mutex right now, as
+     * {@code ReentrantLock.hasQueuedThreads()}. A snapshot, like {@link #queueLength()}.
+     *
+     * @return {@code true} if at least one waiter is queued
+     */
+    @Override
+    public boolean hasQueuedWaiters() {
+        return super.hasQueuedWaiters();
+    }
+
+    /**
+     * The fairness policy the mutex was built with ({@link Fairness#EVENTUAL} unless
+     * {@link #builder()} said otherwise).
+     *
+     * @return the policy
+     */
+    public Fairness fairness() {
+        return config().fairness();
     }
 
     /**
@@ -216,7 +256,11 @@ public final class Mutex<T> extends RawLock {
         return new MutexLockView((Mutex<?>) mutex);
     }
 
-    /** {@return the name given to the builder, or {@code null}} */
+    /**
+     * The name given to the builder, which diagnostics and exception messages show.
+     *
+     * @return the name, or {@code null} if the mutex has none
+     */
     public String name() {
         return config().name();
     }

@@ -719,26 +719,73 @@ public final class RwLock<T> extends RawLock {
         return new RwLockView((RwLock<?>) lock);
     }
 
-    /** {@return whether a writer holds the lock right now} A snapshot, for monitoring and tests. */
+    /**
+     * Whether a writer holds the lock right now. Like every method below, a snapshot for monitoring
+     * and tests: it may have changed by the time the caller looks at it.
+     *
+     * @return {@code true} if the write hold is taken (an upgrade that completed included)
+     */
     public boolean isWriteLocked() {
         return (state() & WRITER) != 0;
     }
 
     /**
-     * {@return the number of read holds right now, the upgradable one included} A snapshot, for
-     * monitoring and tests.
+     * The number of read holds right now, the upgradable one included, as
+     * {@code ReentrantReadWriteLock.getReadLockCount()}.
+     *
+     * @return plain, recursive and upgradable read holds
      */
     public int readHolds() {
         int s = state();
         return (s & READERS_MASK) + ((s & UPGRADABLE) != 0 ? 1 : 0);
     }
 
-    /** {@return whether an upgradable reader holds the lock right now} A snapshot. */
+    /**
+     * Whether an upgradable reader holds the lock right now.
+     *
+     * @return {@code true} if the upgradable read hold is taken
+     */
     public boolean isUpgradableLocked() {
         return (state() & UPGRADABLE) != 0;
     }
 
-    /** {@return the name given to the builder, or {@code null}} */
+    /**
+     * How many acquisitions (readers, writers, upgrades; threads and asynchronous waiters alike)
+     * are queued right now, as {@code ReentrantReadWriteLock.getQueueLength()}: exact while nothing
+     * moves, an estimate otherwise.
+     *
+     * @return the number of queued waiters
+     */
+    @Override
+    public int queueLength() {
+        return super.queueLength();
+    }
+
+    /**
+     * Whether any acquisition is queued right now, as {@code ReentrantReadWriteLock.hasQueuedThreads()}.
+     *
+     * @return {@code true} if at least one waiter is queued
+     */
+    @Override
+    public boolean hasQueuedWaiters() {
+        return super.hasQueuedWaiters();
+    }
+
+    /**
+     * The fairness policy the lock was built with ({@link Fairness#EVENTUAL} unless
+     * {@link #builder()} said otherwise).
+     *
+     * @return the policy
+     */
+    public Fairness fairness() {
+        return config().fairness();
+    }
+
+    /**
+     * The name given to the builder, which diagnostics and exception messages show.
+     *
+     * @return the name, or {@code null} if the lock has none
+     */
     public String name() {
         return config().name();
     }

@@ -102,7 +102,7 @@ class RwLockTest {
     void builderSettingsReachTheLock() {
         RwLock<Integer> lock = RwLock.builder().name("prices").fairness(Fairness.FIFO).build(1);
         assertEquals("prices", lock.name());
-        assertEquals(Fairness.FIFO, lock.config().fairness());
+        assertEquals(Fairness.FIFO, lock.fairness());
         assertTrue(lock.toString().contains("prices"));
     }
 

@@ -249,7 +249,7 @@ final class AcquisitionFuzz {
                         + " condvar waits %d, upgrades %d, downgrades %d; mutex %s, rw %s",
                 (System.nanoTime() - start) / 1e9, delivered.sum(), closed.sum(), interrupts.sum(), rejections.sum(),
                 cancellations.sum(), timeouts.sum(), condvarWaits.sum(), upgrades.sum(), downgrades.sum(),
-                mutex.config().fairness(), rw.config().fairness());
+                mutex.fairness(), rw.fairness());
         return new Outcome(settings, List.copyOf(violations), counts, statistics);
     }
 
