@@ -150,7 +150,7 @@ public final class ReactorLocks {
     /**
      * Acquires {@code mutex} if it is granted within {@code timeout}; otherwise the acquisition
      * leaves the queue and the {@code Mono} fails with a {@link LockTimeoutException} naming the
-     * mutex and the wait. A zero timeout makes one attempt that respects the fairness policy. The
+     * mutex and the wait. A zero or negative timeout makes one attempt that respects the fairness policy. The
      * timer runs on {@code Schedulers.parallel()} (under {@code StepVerifier.withVirtualTime}, on
      * virtual time), and the timeout error is signalled there.
      *
@@ -158,8 +158,7 @@ public final class ReactorLocks {
      * @param timeout the longest wait
      * @param <T>     the type of the guarded value
      * @return a cold {@code Mono} of the guard
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws NullPointerException if an argument is null
      */
     public static <T> Mono<MutexGuard<T>> tryLock(Mutex<T> mutex, Duration timeout) {
         Objects.requireNonNull(mutex, "mutex");
@@ -175,8 +174,7 @@ public final class ReactorLocks {
      * @param scheduler runs the timer and signals the outcome
      * @param <T>       the type of the guarded value
      * @return a cold {@code Mono} of the guard
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws NullPointerException if an argument is null
      */
     public static <T> Mono<MutexGuard<T>> tryLock(Mutex<T> mutex, Duration timeout, Scheduler scheduler) {
         Objects.requireNonNull(mutex, "mutex");
@@ -296,8 +294,7 @@ public final class ReactorLocks {
      * @param timeout the longest wait
      * @param <T>     the type of the guarded value
      * @return a cold {@code Mono} of the read guard
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws NullPointerException if an argument is null
      */
     public static <T> Mono<ReadGuard<T>> tryRead(RwLock<T> lock, Duration timeout) {
         Objects.requireNonNull(lock, "lock");
@@ -339,8 +336,7 @@ public final class ReactorLocks {
      * @param timeout the longest wait
      * @param <T>     the type of the guarded value
      * @return a cold {@code Mono} of the write guard
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws NullPointerException if an argument is null
      */
     public static <T> Mono<WriteGuard<T>> tryWrite(RwLock<T> lock, Duration timeout) {
         Objects.requireNonNull(lock, "lock");
@@ -614,8 +610,7 @@ public final class ReactorLocks {
      * @param timeout the longest wait for a notification
      * @param <T>     the type of the mutex's value
      * @return a {@code Mono} of the wake-up
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws NullPointerException if an argument is null
      */
     public static <T> Mono<Condvar.Wakeup<T>> await(Condvar condvar, MutexGuard<T> guard, Duration timeout) {
         Objects.requireNonNull(condvar, "condvar");
@@ -625,11 +620,9 @@ public final class ReactorLocks {
 
     // ---------------------------------------------------------------- arguments
 
+    /** A non-positive wait means one attempt, as in lock-core and {@code java.util.concurrent}: never an error. */
     private static Duration checkTimeout(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative()) {
-            throw new IllegalArgumentException("timeout must not be negative: " + timeout);
-        }
-        return timeout;
+        return timeout.isNegative() ? Duration.ZERO : timeout;
     }
 }

@@ -146,14 +146,13 @@ public final class VertxLocks {
     /**
      * Acquires {@code mutex} without blocking if it is granted within {@code timeout}; otherwise the
      * waiter leaves the queue and the future fails with
-     * {@link dev.turnstile.lock.LockTimeoutException}. A zero timeout makes one attempt.
+     * {@link dev.turnstile.lock.LockTimeoutException}. A zero or negative timeout makes one attempt.
      *
      * @param mutex   the mutex
      * @param timeout the longest wait
      * @param <T>     the type of its value
      * @return a future of the guard
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public static <T> Future<MutexGuard<T>> tryLock(Mutex<T> mutex, Duration timeout) {
         Objects.requireNonNull(mutex, "mutex");
@@ -231,7 +230,6 @@ public final class VertxLocks {
      * @param <T>     the type of its value
      * @return a future of the read guard
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public static <T> Future<ReadGuard<T>> tryRead(RwLock<T> lock, Duration timeout) {
         Objects.requireNonNull(lock, "lock");
@@ -287,7 +285,6 @@ public final class VertxLocks {
      * @param <T>     the type of its value
      * @return a future of the write guard
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public static <T> Future<WriteGuard<T>> tryWrite(RwLock<T> lock, Duration timeout) {
         Objects.requireNonNull(lock, "lock");
@@ -351,7 +348,6 @@ public final class VertxLocks {
      * @param <T>     the type of its value
      * @return a future of the upgradable guard
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public static <T> Future<UpgradableGuard<T>> tryUpgradableRead(RwLock<T> lock, Duration timeout) {
         Objects.requireNonNull(lock, "lock");
@@ -393,7 +389,6 @@ public final class VertxLocks {
      * @param <T>     the type of the lock's value
      * @return a future of the write guard
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
      * @throws IllegalStateException    if {@code guard} was already closed or consumed
      */
     public static <T> Future<WriteGuard<T>> tryUpgrade(UpgradableGuard<T> guard, Duration timeout) {
@@ -481,7 +476,6 @@ public final class VertxLocks {
      * @param <T>     the type of the mutex's value
      * @return a future of the wake-up, holding the new guard
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
      * @throws IllegalStateException    if the guard is closed, or others wait on {@code condvar} with
      *                                  another mutex
      */
@@ -512,11 +506,14 @@ public final class VertxLocks {
         return result.andThen(outcome -> CLOSE_IF_HELD.accept(guard));
     }
 
-    /** The wait in nanoseconds, saturated at {@code Long.MAX_VALUE} (then no timer is armed). */
+    /**
+     * The wait in nanoseconds, saturated at {@code Long.MAX_VALUE} (then no timer is armed). A
+     * negative wait is 0: one attempt, as in lock-core and {@code java.util.concurrent}, never an error.
+     */
     static long waitNanos(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative()) {
-            throw new IllegalArgumentException("timeout must not be negative: " + timeout);
+            return 0L;
         }
         try {
             return timeout.toNanos();
