@@ -54,6 +54,8 @@ final class EagerInit {
         "dev.turnstile.lock.LockTimeoutException",
         "dev.turnstile.lock.Deadlines",
         "dev.turnstile.lock.Timeouts",
+        "dev.turnstile.lock.LeakDetection",
+        "dev.turnstile.lock.LeakTracker",
         "dev.turnstile.lock.MutexLockView",
         "dev.turnstile.lock.MutexCondition",
         "dev.turnstile.lock.RwLockView",
