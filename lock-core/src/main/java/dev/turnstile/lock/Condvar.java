@@ -17,7 +17,7 @@ import java.util.concurrent.Executor;
  * Mutex<Deque<Job>> jobs = new Mutex<>(new ArrayDeque<>());
  * Condvar notEmpty = new Condvar();
  *
- * // consumer
+ * // consumer (throws InterruptedException, like Condition.await(), so shutdownNow() ends it)
  * try (MutexGuard<Deque<Job>> g = jobs.lock()) {
  *     while (g.get().isEmpty()) {          // always re-check: another consumer may have been first
  *         notEmpty.await(g);               // releases the mutex while waiting, holds it again after
@@ -38,17 +38,21 @@ import java.util.concurrent.Executor;
  *       notification, a timeout, and an interrupt alike. The guard passed in stays open and keeps
  *       owning the mutex.</li>
  *   <li><b>No spurious wake-ups.</b> {@code await} returns only because this condvar was notified,
- *       the timeout elapsed, or (for the interruptible forms) the thread was interrupted. The
- *       condition may still be false by then (another thread may have run first), so loop on it.</li>
- *   <li><b>Interrupts.</b> {@link #await(MutexGuard)}, {@link #await(MutexGuard, Duration)} and
- *       {@link #awaitUntil(MutexGuard, Instant)} are not interruptible: an interrupt received while
- *       waiting is kept as the thread's interrupt status. The {@code awaitInterruptibly} forms throw
- *       {@link InterruptedException} (after re-acquiring the mutex, with the interrupt status
- *       cleared) if interrupted before being notified; a thread interrupted after its notification
- *       returns normally with its interrupt status set, so the notification is never lost.</li>
+ *       the timeout elapsed, or the thread was interrupted. The condition may still be false by then
+ *       (another thread may have run first), so loop on it.</li>
+ *   <li><b>Interrupts</b>, as with {@link java.util.concurrent.locks.Condition}:
+ *       {@link #await(MutexGuard)}, {@link #await(MutexGuard, Duration)} and
+ *       {@link #awaitUntil(MutexGuard, Instant)} throw {@link InterruptedException} (after
+ *       re-acquiring the mutex, with the interrupt status cleared) if the thread is interrupted
+ *       before being notified, or was interrupted on entry; a thread interrupted after its
+ *       notification returns normally with its interrupt status set, so the notification is never
+ *       lost. {@link #awaitUninterruptibly(MutexGuard)} ignores interrupts and keeps them as the
+ *       interrupt status.</li>
  *   <li><b>Timeouts</b> bound the wait for a notification, not the re-acquisition of the mutex that
  *       follows it; a timed await returns {@code false} if it timed out and {@code true} if it was
- *       notified (a notification that races with the timeout wins).</li>
+ *       notified (a notification that races with the timeout wins). A zero or negative timeout, or
+ *       a deadline that has passed, still releases and re-acquires the mutex, and is never an
+ *       error.</li>
  *   <li><b>One mutex at a time.</b> All threads waiting at once must wait with the same mutex;
  *       waiting with another one while they are there throws {@link IllegalStateException} (with
  *       the mutex still held). Once no one waits, the condvar may be used with a different mutex.</li>
