@@ -303,6 +303,20 @@ class ReactorMutexTest {
             assertFree(mutex);
         }
 
+        /** A negative wait is a zero wait, as in lock-core and java.util.concurrent: never an error. */
+        @Test
+        void aNegativeTimeoutMakesOneAttemptToo() {
+            Duration negative = Duration.ofMillis(-1);
+            StepVerifier.create(ReactorLocks.tryLock(mutex, negative)).assertNext(MutexGuard::close).verifyComplete();
+            MutexGuard<int[]> held = mutex.lock();
+            StepVerifier.create(ReactorLocks.tryLock(mutex, negative))
+                    .expectErrorSatisfies(e -> assertInstanceOf(LockTimeoutException.class, e))
+                    .verify();
+            assertEquals(0, mutex.queueLength());
+            held.close();
+            assertFree(mutex);
+        }
+
         @Test
         void cancelBeforeTheTimeoutWithdrawsAndDisarms() {
             MutexGuard<int[]> held = mutex.lock();
@@ -335,8 +349,7 @@ class ReactorMutexTest {
         }
 
         @Test
-        void rejectsANegativeTimeout() {
-            assertThrows(IllegalArgumentException.class, () -> ReactorLocks.tryLock(mutex, Duration.ofNanos(-1)));
+        void rejectsANullTimeout() {
             NullPointerException e = assertThrows(NullPointerException.class, () -> ReactorLocks.tryLock(mutex, null));
             assertEquals("timeout", e.getMessage());
         }
