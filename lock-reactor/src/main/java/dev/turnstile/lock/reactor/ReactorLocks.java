@@ -10,6 +10,7 @@ import dev.turnstile.lock.RwLock;
 import dev.turnstile.lock.UpgradableGuard;
 import dev.turnstile.lock.WriteGuard;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
@@ -183,6 +184,41 @@ public final class ReactorLocks {
     }
 
     /**
+     * As {@link #tryLock(Mutex, Duration)}, until a wall-clock {@code deadline}: each subscription
+     * reads the clock when it subscribes and waits for what is left (one attempt if the deadline has
+     * passed).
+     *
+     * @param mutex    the mutex
+     * @param deadline when to give up
+     * @param <T>      the type of the guarded value
+     * @return a cold {@code Mono} of the guard
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Mono<MutexGuard<T>> tryLock(Mutex<T> mutex, Instant deadline) {
+        Objects.requireNonNull(mutex, "mutex");
+        Objects.requireNonNull(deadline, "deadline");
+        return Mono.defer(() -> tryLock(mutex, until(deadline)));
+    }
+
+    /**
+     * As {@link #tryLock(Mutex, Instant)}, with the timer on {@code scheduler} and the guard
+     * signalled there too.
+     *
+     * @param mutex     the mutex
+     * @param deadline  when to give up
+     * @param scheduler runs the timer and signals the outcome
+     * @param <T>       the type of the guarded value
+     * @return a cold {@code Mono} of the guard
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Mono<MutexGuard<T>> tryLock(Mutex<T> mutex, Instant deadline, Scheduler scheduler) {
+        Objects.requireNonNull(mutex, "mutex");
+        Objects.requireNonNull(deadline, "deadline");
+        Objects.requireNonNull(scheduler, "scheduler");
+        return Mono.defer(() -> tryLock(mutex, until(deadline), scheduler));
+    }
+
+    /**
      * Acquires {@code mutex}, runs {@code body} with the guard, and releases the mutex when the
      * {@code Mono} the body returns completes or fails, when the body throws or returns {@code null}
      * (the result then fails with that exception, or a {@link NullPointerException}), and when the
@@ -302,6 +338,22 @@ public final class ReactorLocks {
     }
 
     /**
+     * A read hold if granted before a wall-clock {@code deadline}, read at each subscription (as
+     * {@link #tryLock(Mutex, Instant)}).
+     *
+     * @param lock     the lock
+     * @param deadline when to give up
+     * @param <T>      the type of the guarded value
+     * @return a cold {@code Mono} of the read guard
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Mono<ReadGuard<T>> tryRead(RwLock<T> lock, Instant deadline) {
+        Objects.requireNonNull(lock, "lock");
+        Objects.requireNonNull(deadline, "deadline");
+        return Mono.defer(() -> tryRead(lock, until(deadline)));
+    }
+
+    /**
      * Acquires the write hold on {@code lock} for each subscriber, and emits its guard; the
      * subscriber owns it and must close it.
      *
@@ -341,6 +393,22 @@ public final class ReactorLocks {
     public static <T> Mono<WriteGuard<T>> tryWrite(RwLock<T> lock, Duration timeout) {
         Objects.requireNonNull(lock, "lock");
         return LockMono.timed(Acquirer.write(lock), null, checkTimeout(timeout), Schedulers.parallel());
+    }
+
+    /**
+     * The write hold if granted before a wall-clock {@code deadline}, read at each subscription (as
+     * {@link #tryLock(Mutex, Instant)}).
+     *
+     * @param lock     the lock
+     * @param deadline when to give up
+     * @param <T>      the type of the guarded value
+     * @return a cold {@code Mono} of the write guard
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Mono<WriteGuard<T>> tryWrite(RwLock<T> lock, Instant deadline) {
+        Objects.requireNonNull(lock, "lock");
+        Objects.requireNonNull(deadline, "deadline");
+        return Mono.defer(() -> tryWrite(lock, until(deadline)));
     }
 
     /**
@@ -618,7 +686,32 @@ public final class ReactorLocks {
         return LockMono.of(Acquirer.await(condvar, guard, checkTimeout(timeout)), null);
     }
 
+    /**
+     * As {@link #await(Condvar, MutexGuard, Duration)}, until a wall-clock {@code deadline} read when
+     * the {@code Mono} is subscribed (a deadline that has passed ends the wait at once, and the
+     * {@code Mono} emits once the mutex is held again).
+     *
+     * @param condvar  the condition variable
+     * @param guard    holds the mutex; consumed when the wait starts
+     * @param deadline when to stop waiting for a notification
+     * @param <T>      the type of the mutex's value
+     * @return a {@code Mono} of the wake-up
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Mono<Condvar.Wakeup<T>> awaitUntil(Condvar condvar, MutexGuard<T> guard, Instant deadline) {
+        Objects.requireNonNull(condvar, "condvar");
+        Objects.requireNonNull(guard, "guard");
+        Objects.requireNonNull(deadline, "deadline");
+        return Mono.defer(() -> await(condvar, guard, until(deadline)));
+    }
+
     // ---------------------------------------------------------------- arguments
+
+    /** The wait left until {@code deadline} on the wall clock, now; zero once it has passed. */
+    private static Duration until(Instant deadline) {
+        Duration left = Duration.between(Instant.now(), deadline);
+        return left.isNegative() ? Duration.ZERO : left;
+    }
 
     /** A non-positive wait means one attempt, as in lock-core and {@code java.util.concurrent}: never an error. */
     private static Duration checkTimeout(Duration timeout) {

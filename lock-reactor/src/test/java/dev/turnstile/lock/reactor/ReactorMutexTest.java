@@ -16,6 +16,7 @@ import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.MutexGuard;
 import dev.turnstile.lock.PendingLock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
@@ -318,6 +319,20 @@ class ReactorMutexTest {
         }
 
         @Test
+        void aDeadlineIsReadAtSubscription() {
+            MutexGuard<int[]> held = mutex.lock();
+            StepVerifier.create(ReactorLocks.tryLock(mutex, Instant.now().minusSeconds(1)))
+                    .expectError(LockTimeoutException.class)
+                    .verify();
+            Mono<MutexGuard<int[]>> later = ReactorLocks.tryLock(mutex, Instant.now().plusSeconds(60));
+            StepVerifier.create(later)
+                    .then(held::close)
+                    .assertNext(MutexGuard::close)
+                    .verifyComplete();
+            assertFree(mutex);
+        }
+
+        @Test
         void cancelBeforeTheTimeoutWithdrawsAndDisarms() {
             MutexGuard<int[]> held = mutex.lock();
             StepVerifier.withVirtualTime(() -> ReactorLocks.tryLock(mutex, Duration.ofSeconds(5)))
@@ -350,7 +365,7 @@ class ReactorMutexTest {
 
         @Test
         void rejectsANullTimeout() {
-            NullPointerException e = assertThrows(NullPointerException.class, () -> ReactorLocks.tryLock(mutex, null));
+            NullPointerException e = assertThrows(NullPointerException.class, () -> ReactorLocks.tryLock(mutex, (Duration) null));
             assertEquals("timeout", e.getMessage());
         }
     }

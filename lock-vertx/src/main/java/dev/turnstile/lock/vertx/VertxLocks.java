@@ -14,6 +14,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -168,6 +169,20 @@ public final class VertxLocks {
     }
 
     /**
+     * As {@link #tryLock(Mutex, Duration)}, until a wall-clock {@code deadline} read now (one attempt if it
+     * has passed).
+     *
+     * @param mutex    the mutex
+     * @param deadline when to give up
+     * @param <T>      the type of the guarded value
+     * @return a future of the guard, completed on the caller's context
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Future<MutexGuard<T>> tryLock(Mutex<T> mutex, Instant deadline) {
+        return tryLock(mutex, until(deadline));
+    }
+
+    /**
      * As {@link #lock(Mutex)}, returning a handle that can withdraw the acquisition while it waits.
      *
      * @param mutex the mutex
@@ -245,6 +260,20 @@ public final class VertxLocks {
     }
 
     /**
+     * As {@link #tryRead(RwLock, Duration)}, until a wall-clock {@code deadline} read now (one attempt if it
+     * has passed).
+     *
+     * @param lock     the lock
+     * @param deadline when to give up
+     * @param <T>      the type of the guarded value
+     * @return a future of the read guard, completed on the caller's context
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Future<ReadGuard<T>> tryRead(RwLock<T> lock, Instant deadline) {
+        return tryRead(lock, until(deadline));
+    }
+
+    /**
      * As {@link #read(RwLock)}, returning a handle that can withdraw the acquisition while it waits.
      *
      * @param lock the reader-writer lock
@@ -297,6 +326,20 @@ public final class VertxLocks {
         }
         a.armTimeout(nanos, timeout, lock.name());
         return a.future();
+    }
+
+    /**
+     * As {@link #tryWrite(RwLock, Duration)}, until a wall-clock {@code deadline} read now (one attempt if it
+     * has passed).
+     *
+     * @param lock     the lock
+     * @param deadline when to give up
+     * @param <T>      the type of the guarded value
+     * @return a future of the write guard, completed on the caller's context
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Future<WriteGuard<T>> tryWrite(RwLock<T> lock, Instant deadline) {
+        return tryWrite(lock, until(deadline));
     }
 
     /**
@@ -363,6 +406,20 @@ public final class VertxLocks {
     }
 
     /**
+     * As {@link #tryUpgradableRead(RwLock, Duration)}, until a wall-clock {@code deadline} read now (one attempt if it
+     * has passed).
+     *
+     * @param lock     the lock
+     * @param deadline when to give up
+     * @param <T>      the type of the guarded value
+     * @return a future of the upgradable guard, completed on the caller's context
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Future<UpgradableGuard<T>> tryUpgradableRead(RwLock<T> lock, Instant deadline) {
+        return tryUpgradableRead(lock, until(deadline));
+    }
+
+    /**
      * Makes the upgradable reader the writer without blocking: the future completes with the write
      * guard once the plain readers inside have left. Consumes {@code guard}.
      *
@@ -398,6 +455,20 @@ public final class VertxLocks {
         a.submitted(guard.upgradeAsync(a, null));
         a.armTimeout(nanos, timeout, guard.lock().name());
         return a.future();
+    }
+
+    /**
+     * As {@link #tryUpgrade(UpgradableGuard, Duration)}, until a wall-clock {@code deadline} read now (one attempt if it
+     * has passed).
+     *
+     * @param guard    the upgradable guard; lent to the upgrade
+     * @param deadline when to give up
+     * @param <T>      the type of the guarded value
+     * @return a future of the write guard, completed on the caller's context
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Future<WriteGuard<T>> tryUpgrade(UpgradableGuard<T> guard, Instant deadline) {
+        return tryUpgrade(guard, until(deadline));
     }
 
     /**
@@ -488,6 +559,24 @@ public final class VertxLocks {
         return a.future();
     }
 
+    /**
+     * As {@link #await(Condvar, MutexGuard, Duration)}, until a wall-clock {@code deadline} read now
+     * (a deadline that has passed ends the wait at once; the future completes once the mutex is held
+     * again).
+     *
+     * @param condvar  the condition variable
+     * @param guard    a guard of the mutex; consumed by this call
+     * @param deadline when to stop waiting for a notification
+     * @param <T>      the type of the mutex's value
+     * @return a future of the wake-up, holding the new guard
+     * @throws NullPointerException  if an argument is null
+     * @throws IllegalStateException if the guard is closed, or others wait on {@code condvar} with
+     *                               another mutex
+     */
+    public static <T> Future<Condvar.Wakeup<T>> awaitUntil(Condvar condvar, MutexGuard<T> guard, Instant deadline) {
+        return await(condvar, guard, until(deadline));
+    }
+
     // ---------------------------------------------------------------- shared
 
     /** Runs a {@code with…} body and releases {@code guard} on every way out of it. */
@@ -504,6 +593,12 @@ public final class VertxLocks {
             return Future.failedFuture(new NullPointerException("the body returned null instead of a future"));
         }
         return result.andThen(outcome -> CLOSE_IF_HELD.accept(guard));
+    }
+
+    /** The wait left until {@code deadline} on the wall clock, now; zero once it has passed. */
+    static Duration until(Instant deadline) {
+        Duration left = Duration.between(Instant.now(), Objects.requireNonNull(deadline, "deadline"));
+        return left.isNegative() ? Duration.ZERO : left;
     }
 
     /**

@@ -19,6 +19,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Lock;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -89,6 +90,25 @@ class TimeoutAndCancellationTest {
     }
 
     @Test
+    void deadlineFormsTryOnceWhenPassedAndWaitOtherwise() throws Exception {
+        MutexGuard<Integer> held = mutex.lock();
+        assertInstanceOf(LockTimeoutException.class, failure(VertxLocks.tryLock(mutex, Instant.EPOCH)));
+        Future<MutexGuard<Integer>> later = VertxLocks.tryLock(mutex, Instant.now().plusSeconds(60));
+        held.close();
+        Contexts.get(later).close();
+        RwLock<String> lock = new RwLock<>("v");
+        try (var w = Contexts.get(VertxLocks.tryWrite(lock, Instant.EPOCH))) {
+            assertInstanceOf(LockTimeoutException.class, failure(VertxLocks.tryRead(lock, Instant.EPOCH)));
+            assertInstanceOf(LockTimeoutException.class, failure(VertxLocks.tryUpgradableRead(lock, Instant.EPOCH)));
+        }
+        try (var u = Contexts.get(VertxLocks.tryUpgradableRead(lock, Instant.now().plusSeconds(1)))) {
+            Contexts.get(VertxLocks.tryUpgrade(u, Instant.EPOCH)).close(); // no reader inside: one attempt suffices
+        }
+        assertFalse(mutex.isLocked());
+        assertEquals(0, lock.readHolds());
+    }
+
+    @Test
     void aGrantBeforeTheTimeoutWins(Vertx vertx) throws Exception {
         Context context = Contexts.deploy(vertx, ThreadingModel.EVENT_LOOP);
         MutexGuard<Integer> held = mutex.lock();
@@ -101,7 +121,7 @@ class TimeoutAndCancellationTest {
 
     @Test
     void badArgumentsAreRefused() {
-        assertThrows(NullPointerException.class, () -> VertxLocks.tryLock(mutex, null));
+        assertThrows(NullPointerException.class, () -> VertxLocks.tryLock(mutex, (Duration) null));
         assertThrows(NullPointerException.class, () -> VertxLocks.lock(null));
         assertEquals(0, mutex.queueLength());
     }
