@@ -151,9 +151,9 @@ class JucContractTest {
             }
 
             public void signal() {
-                try (MutexGuard<String> g = mutex.lock()) {
-                    cv.notifyOne();
-                }
+                MutexGuard<String> g = mutex.lock(); // notifying under the mutex, as with Condition.signal()
+                cv.notifyOne();
+                g.close();
             }
 
             public boolean isLocked() {

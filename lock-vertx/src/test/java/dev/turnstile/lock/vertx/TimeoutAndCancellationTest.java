@@ -98,6 +98,7 @@ class TimeoutAndCancellationTest {
         Contexts.get(later).close();
         RwLock<String> lock = new RwLock<>("v");
         try (var w = Contexts.get(VertxLocks.tryWrite(lock, Instant.EPOCH))) {
+            assertTrue(w.isHeld());
             assertInstanceOf(LockTimeoutException.class, failure(VertxLocks.tryRead(lock, Instant.EPOCH)));
             assertInstanceOf(LockTimeoutException.class, failure(VertxLocks.tryUpgradableRead(lock, Instant.EPOCH)));
         }
