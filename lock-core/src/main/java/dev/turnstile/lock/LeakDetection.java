@@ -30,9 +30,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *       environment or a canary.</li>
  *   <li>{@link Level#ALL}: every acquisition is tracked; for tests and for hunting a known leak.</li>
  * </ul>
- * A tracked guard costs a {@link java.lang.ref.Cleaner} registration and, while stacks are recorded (the default
- * once detection is on), the stack trace of its acquisition. Detection observes guards created after
- * the level is set.
+ * A tracked guard costs a {@link java.lang.ref.Cleaner} registration and, while stacks are recorded
+ * (the default once detection is on), the stack trace of its acquisition. Detection observes guards
+ * created after the level is set.
  *
  * <h2>Configuration</h2>
  * The system properties {@value #LEVEL_PROPERTY} ({@code off}, {@code sampled}, {@code all}),
