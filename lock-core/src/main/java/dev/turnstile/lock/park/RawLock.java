@@ -36,7 +36,7 @@ import java.util.function.Function;
  *
  * <h3>Who changes what</h3>
  * <ul>
- *   <li>Lock bits: anyone, by compare-and-set, carrying both core bits unchanged. An acquisition
+ *   <li>Lock bits: anyone, by compare-and-set, carrying the core bits unchanged. An acquisition
  *       that does not wait is one CAS and allocates nothing.</li>
  *   <li>QUEUED and SIGNAL: only while holding the queue guard, in the same CAS as the lock-bit
  *       change that goes with them (a release, a grant) or on a word where the head cannot acquire
@@ -210,7 +210,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      * Whether {@code mode} may be acquired while the lock bits are {@code lockBits}. Pure: called
      * under the queue's guard, possibly more than once per decision.
      *
-     * @param lockBits the lock's 30 bits of the state word (the core bits masked off)
+     * @param lockBits the lock's 29 bits of the state word (the core bits masked off)
      * @param mode     the mode a waiter or an arrival asks for
      * @return {@code true} if {@code mode} fits beside the holds that {@code lockBits} describe
      */
@@ -266,7 +266,10 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
 
     /**
      * Whether the lock bits {@code lockBits} (of a held lock) mean one exclusive holder: the holds whose
-     * duration diagnostics time ({@link Diagnostics}). {@code false} by default.
+     * duration diagnostics time (statistics and the long-hold JFR event). {@code false} by default.
+     *
+     * @param lockBits the lock bits of a held lock
+     * @return whether they describe one exclusive hold
      */
     protected boolean heldExclusively(int lockBits) {
         return false;
@@ -276,6 +279,9 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      * Whether holding {@code mode} (or releasing it) is an exclusive hold that a thread owns in the
      * JVM's eyes ({@link AbstractOwnableSynchronizer}): a mutex's lock, a read lock's write lock, and
      * the transitions that end one (a downgrade). Shared holds have no single owner.
+     *
+     * @param mode a mode, or a transition mode, of this lock
+     * @return whether it is an exclusive hold; {@code false} by default
      */
     protected boolean exclusive(int mode) {
         return false;
@@ -285,14 +291,20 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      * Whether an acquirer that holds this lock as {@code heldKind} may acquire it again in
      * {@code mode} without waiting for itself (a read lock's recursive read). Rank checks let such an
      * acquisition through.
+     *
+     * @param heldKind the mode the acquirer holds the lock in
+     * @param mode     the mode it asks for now
+     * @return whether that is a re-entry that cannot wait for itself; {@code false} by default
      */
     protected boolean reentrant(int heldKind, int mode) {
         return false;
     }
 
     /**
-     * What {@code mode} (or a hold kind) is called in diagnostics (JFR events, deadlock reports):
-     * {@code "exclusive"} by default.
+     * What {@code mode} (or a hold kind) is called in diagnostics (JFR events, deadlock reports).
+     *
+     * @param mode a mode of this lock
+     * @return its name; {@code "exclusive"} by default
      */
     protected String modeName(int mode) {
         return "exclusive";
@@ -1289,8 +1301,9 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     }
 
     /**
-     * A snapshot of this lock's statistics, or {@code null} if it was built without them; for the
-     * typed locks' {@code statistics()}.
+     * A snapshot of this lock's statistics, for the typed locks' {@code statistics()}.
+     *
+     * @return the snapshot, or {@code null} if the lock was built without statistics
      */
     protected final dev.turnstile.lock.LockStatistics statisticsSnapshot() {
         return Diagnostics.snapshot(this);

@@ -19,10 +19,11 @@
  * </ul>
  *
  * <h2>The state word</h2>
- * Each lock is one {@code int}. Bits 31 ({@code QUEUED}: the wait queue is not empty) and 30
- * ({@code SIGNAL}: the head of the queue needs a release to act for it) belong to the core; a lock
- * type never changes them. Bits 0–29 belong to the lock type, which interprets them through three
- * pure functions of (lock bits, mode): {@code canAcquire}, {@code acquired} and {@code released}.
+ * Each lock is one {@code int}. Bits 31 ({@code QUEUED}: the wait queue is not empty), 30
+ * ({@code SIGNAL}: the head of the queue needs a release to act for it) and 29 ({@code PROFILED}:
+ * the core records the lock's acquisitions and holds) belong to the core; a lock type never changes
+ * them. Bits 0–28 belong to the lock type, which interprets them through three pure functions of
+ * (lock bits, mode): {@code canAcquire}, {@code acquired} and {@code released}.
  * A mode is an {@code int} the lock type chooses (exclusive, shared, upgradable, …); the core never
  * interprets it.
  *
