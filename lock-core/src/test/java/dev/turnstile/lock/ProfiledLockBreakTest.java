@@ -120,7 +120,11 @@ class ProfiledLockBreakTest {
                         entries.incrementAndGet();
                         if (r.nextInt(8) == 0) {
                             inside.decrementAndGet();
-                            cv.await(g, Duration.ofNanos(r.nextInt(100_000))); // releases and re-acquires
+                            try {
+                                cv.await(g, Duration.ofNanos(r.nextInt(100_000))); // releases and re-acquires
+                            } catch (InterruptedException e) {
+                                throw new AssertionError("nobody interrupts the workers", e);
+                            }
                             acquisitions.incrementAndGet();
                             enter(inside, errors, "w" + id + " after await");
                         }

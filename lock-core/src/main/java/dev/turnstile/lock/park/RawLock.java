@@ -135,6 +135,8 @@ import java.util.function.Function;
  * </ul>
  * A <em>transition</em> mode (a downgrade) is a mode that is only ever released: {@link #released}
  * maps the bits of one hold to those of another, and the release admits whoever fits the new bits.
+ *
+ * @serial exclude
  */
 @SuppressWarnings("serial") // an AbstractOwnableSynchronizer for the JVM's tools, never serialized (writeObject)
 public abstract class RawLock extends AbstractOwnableSynchronizer {
@@ -1101,6 +1103,8 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      * Before the current thread acquires {@code mode}: nothing for an untracked lock ({@code null});
      * for a tracked one, the rank check against what the thread holds, and its holdings.
      *
+     * @param mode the mode the current thread is about to acquire
+     * @return the current thread's holdings, to pass to {@link #recordHold}, or {@code null}
      * @throws dev.turnstile.lock.LockOrderViolationException if the rank policy refuses the acquisition
      */
     protected final HeldLocks threadAcquiring(int mode) {
@@ -1117,6 +1121,8 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      * Before an asynchronous task acquires {@code mode}: the rank check against what the task holds
      * (nothing for an untracked lock, or a task without holdings).
      *
+     * @param task the task's holdings, or {@code null}
+     * @param mode the mode the task is about to acquire
      * @throws dev.turnstile.lock.LockOrderViolationException if the rank policy refuses the acquisition
      */
     protected final void taskAcquiring(HeldLocks task, int mode) {
@@ -1132,6 +1138,8 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      * condition of a lock ranked below another lock held would re-acquire out of order), so it is
      * checked now, before anything changes.
      *
+     * @param holdings where the hold is recorded, or {@code null}
+     * @param mode     the mode the wait re-acquires
      * @throws dev.turnstile.lock.LockOrderViolationException if the rank policy refuses it
      */
     protected final void resumingHold(HeldLocks holdings, int mode) {
@@ -1144,6 +1152,8 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     /**
      * Records a hold of kind {@code kind} in {@code holdings} (nothing if {@code null} or untracked).
      *
+     * @param holdings the acquirer's holdings, or {@code null}
+     * @param kind     the kind of hold taken
      * @return the holdings the hold is recorded in, or {@code null}
      */
     protected final HeldLocks recordHold(HeldLocks holdings, int kind) {
@@ -1154,28 +1164,47 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
         return holdings;
     }
 
-    /** Records that a hold recorded in {@code holdings} ended (nothing if {@code null}); any thread. */
+    /**
+     * Records that a hold recorded in {@code holdings} ended (nothing if {@code null}); any thread.
+     *
+     * @param holdings where the hold was recorded, or {@code null}
+     * @param kind     the kind of hold released
+     */
     protected final void recordRelease(HeldLocks holdings, int kind) {
         if (holdings != null) {
             holdings.released(this, kind);
         }
     }
 
-    /** Records that a task waits for {@code node}'s acquisition of this lock (tracked locks only). */
+    /**
+     * Records that a task waits for {@code node}'s acquisition of this lock (tracked locks only).
+     *
+     * @param task the task's holdings, or {@code null}
+     * @param node the queued acquisition
+     */
     protected final void recordTaskWait(HeldLocks task, CallbackWaiter node) {
         if (task != null && tracking != null) {
             task.waitingFor(this, node);
         }
     }
 
-    /** The task's wait for {@code node} is over. */
+    /**
+     * The task's wait for {@code node} is over.
+     *
+     * @param task the task's holdings, or {@code null}
+     * @param node the acquisition that was waiting
+     */
     protected final void recordTaskWaitOver(HeldLocks task, CallbackWaiter node) {
         if (task != null && tracking != null) {
             task.doneWaiting(node);
         }
     }
 
-    /** The rank and tracking of this lock, or {@code null} if untracked. */
+    /**
+     * The rank and tracking of this lock, for diagnostics.
+     *
+     * @return the tracking, or {@code null} if the lock is untracked
+     */
     public final LockTracking tracking() {
         return tracking;
     }
