@@ -1,9 +1,7 @@
 /**
- * Turnstile's core: the shared parking core and the locks built on it ({@link dev.turnstile.lock.Mutex}
- * and friends). No runtime dependencies.
- *
- * <p>{@code dev.turnstile.lock.park} is internal: it is exported only to Turnstile's own adapter
- * modules, which build their front-ends on its callback waiter.
+ * Turnstile's core: the locks ({@link dev.turnstile.lock.Mutex}, {@link dev.turnstile.lock.RwLock},
+ * {@link dev.turnstile.lock.Condvar}), the service interface of the blocking-call check, and the
+ * parking core they are built on, exported as an extension SPI for new lock types. No dependencies.
  *
  * <p>{@code jdk.jfr} is optional ({@code static}): when the runtime has it, the core emits its JFR
  * events ({@code dev.turnstile.ContendedAcquisition}, {@code dev.turnstile.LongHold}); a runtime
@@ -12,10 +10,7 @@
 module dev.turnstile.lock {
     requires static jdk.jfr;
     exports dev.turnstile.lock;
+    exports dev.turnstile.lock.park;
     exports dev.turnstile.lock.spi;
     uses dev.turnstile.lock.spi.NonBlockingThreadDetector;
-    exports dev.turnstile.lock.park to
-            dev.turnstile.lock.reactor,
-            dev.turnstile.lock.vertx,
-            dev.turnstile.lock.loom;
 }

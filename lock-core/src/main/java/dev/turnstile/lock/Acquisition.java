@@ -29,6 +29,11 @@ abstract class Acquisition<G> extends CallbackWaiter implements PendingLock {
         this.callback = callback;
     }
 
+    /** The lock this node was submitted to, or {@code null} before; for messages. */
+    final Object target() {
+        return lock();
+    }
+
     /** Makes this acquisition count for the task whose holdings are {@code holds} (may be null). */
     final void ownedBy(HeldLocks holds) {
         if (holds != null) {

@@ -1,6 +1,6 @@
 package dev.turnstile.lock;
 
-import dev.turnstile.lock.park.BlockingCheck;
+import dev.turnstile.lock.internal.BlockingPolicy;
 import dev.turnstile.lock.spi.NonBlockingThreadDetector;
 import java.util.Objects;
 
@@ -43,7 +43,7 @@ public final class BlockingCalls {
 
     /** {@return the policy in force} */
     public static Policy policy() {
-        return Policy.values()[BlockingCheck.policy()];
+        return Policy.values()[BlockingPolicy.policy()];
     }
 
     /**
@@ -53,7 +53,7 @@ public final class BlockingCalls {
      * @throws NullPointerException if {@code policy} is null
      */
     public static void setPolicy(Policy policy) {
-        BlockingCheck.setPolicy(Objects.requireNonNull(policy, "policy").ordinal());
+        BlockingPolicy.setPolicy(Objects.requireNonNull(policy, "policy").ordinal());
     }
 
     /**
@@ -63,12 +63,12 @@ public final class BlockingCalls {
      * @throws NullPointerException if {@code detector} is null
      */
     public static void register(NonBlockingThreadDetector detector) {
-        BlockingCheck.register(Objects.requireNonNull(detector, "detector"));
+        BlockingPolicy.register(Objects.requireNonNull(detector, "detector"));
     }
 
     /** {@return how many times a blocking call was about to park a thread that must not block, in this JVM} */
     public static long detected() {
-        return BlockingCheck.detected();
+        return BlockingPolicy.detected();
     }
 
 }

@@ -17,7 +17,7 @@ import java.util.concurrent.Executor;
  * Mutex<Deque<Job>> jobs = new Mutex<>(new ArrayDeque<>());
  * Condvar notEmpty = new Condvar();
  *
- * // consumer
+ * // consumer (throws InterruptedException, like Condition.await(), so shutdownNow() ends it)
  * try (MutexGuard<Deque<Job>> g = jobs.lock()) {
  *     while (g.get().isEmpty()) {          // always re-check: another consumer may have been first
  *         notEmpty.await(g);               // releases the mutex while waiting, holds it again after
@@ -38,17 +38,21 @@ import java.util.concurrent.Executor;
  *       notification, a timeout, and an interrupt alike. The guard passed in stays open and keeps
  *       owning the mutex.</li>
  *   <li><b>No spurious wake-ups.</b> {@code await} returns only because this condvar was notified,
- *       the timeout elapsed, or (for the interruptible forms) the thread was interrupted. The
- *       condition may still be false by then (another thread may have run first), so loop on it.</li>
- *   <li><b>Interrupts.</b> {@link #await(MutexGuard)}, {@link #await(MutexGuard, Duration)} and
- *       {@link #awaitUntil(MutexGuard, Instant)} are not interruptible: an interrupt received while
- *       waiting is kept as the thread's interrupt status. The {@code awaitInterruptibly} forms throw
- *       {@link InterruptedException} (after re-acquiring the mutex, with the interrupt status
- *       cleared) if interrupted before being notified; a thread interrupted after its notification
- *       returns normally with its interrupt status set, so the notification is never lost.</li>
+ *       the timeout elapsed, or the thread was interrupted. The condition may still be false by then
+ *       (another thread may have run first), so loop on it.</li>
+ *   <li><b>Interrupts</b>, as with {@link java.util.concurrent.locks.Condition}:
+ *       {@link #await(MutexGuard)}, {@link #await(MutexGuard, Duration)} and
+ *       {@link #awaitUntil(MutexGuard, Instant)} throw {@link InterruptedException} (after
+ *       re-acquiring the mutex, with the interrupt status cleared) if the thread is interrupted
+ *       before being notified, or was interrupted on entry; a thread interrupted after its
+ *       notification returns normally with its interrupt status set, so the notification is never
+ *       lost. {@link #awaitUninterruptibly(MutexGuard)} ignores interrupts and keeps them as the
+ *       interrupt status.</li>
  *   <li><b>Timeouts</b> bound the wait for a notification, not the re-acquisition of the mutex that
  *       follows it; a timed await returns {@code false} if it timed out and {@code true} if it was
- *       notified (a notification that races with the timeout wins).</li>
+ *       notified (a notification that races with the timeout wins). A zero or negative timeout, or
+ *       a deadline that has passed, still releases and re-acquires the mutex, and is never an
+ *       error.</li>
  *   <li><b>One mutex at a time.</b> All threads waiting at once must wait with the same mutex;
  *       waiting with another one while they are there throws {@link IllegalStateException} (with
  *       the mutex still held). Once no one waits, the condvar may be used with a different mutex.</li>
@@ -75,77 +79,69 @@ public final class Condvar extends RawCondvar {
     }
 
     /**
-     * Releases the guard's mutex, waits until notified, and re-acquires the mutex. Not interruptible.
+     * Releases the guard's mutex, waits until notified or interrupted, and re-acquires the mutex, as
+     * {@link java.util.concurrent.locks.Condition#await()} does: a consumer blocked here ends with
+     * its executor's {@code shutdownNow()}.
      *
-     * @param guard owns the mutex; it stays open and owns the mutex again when this returns
-     * @throws NullPointerException  if {@code guard} is null
-     * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
-     */
-    public void await(MutexGuard<?> guard) {
-        awaitWith(guard, false, -1L);
-    }
-
-    /**
-     * Releases the guard's mutex, waits until notified or until {@code timeout} elapses, and
-     * re-acquires the mutex. Not interruptible.
-     *
-     * @param guard   owns the mutex; it stays open and owns the mutex again when this returns
-     * @param timeout how long to wait for a notification at most
-     * @return {@code true} if notified, {@code false} if the timeout elapsed first
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
-     * @throws IllegalStateException    if the guard is closed, or threads wait here with another mutex
-     */
-    public boolean await(MutexGuard<?> guard, Duration timeout) {
-        long nanos = Timeouts.waitNanos(timeout);
-        return awaitWith(guard, false, nanos) == NOTIFIED;
-    }
-
-    /**
-     * Releases the guard's mutex, waits until notified or until the wall-clock {@code deadline}, and
-     * re-acquires the mutex. The deadline is converted once, on entry, into a wait on the monotonic
-     * clock; a deadline in the past still releases and re-acquires the mutex. Not interruptible.
-     *
-     * @param guard    owns the mutex; it stays open and owns the mutex again when this returns
-     * @param deadline when to stop waiting for a notification
-     * @return {@code true} if notified, {@code false} if the deadline passed first
-     * @throws NullPointerException  if an argument is null
-     * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
-     */
-    public boolean awaitUntil(MutexGuard<?> guard, Instant deadline) {
-        Objects.requireNonNull(deadline, "deadline");
-        Duration left = Duration.between(Instant.now(), deadline);
-        return awaitWith(guard, false, left.isNegative() ? 0L : Timeouts.saturatedNanos(left)) == NOTIFIED;
-    }
-
-    /**
-     * Releases the guard's mutex, waits until notified or interrupted, and re-acquires the mutex.
-     *
-     * @param guard owns the mutex; it stays open and owns the mutex again when this returns or throws
+     * @param guard the guard that holds the mutex; it still holds it when this returns or throws
      * @throws InterruptedException  if interrupted before being notified (including before the call);
      *                               the mutex is held again and the interrupt status is cleared
      * @throws NullPointerException  if {@code guard} is null
      * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
      */
-    public void awaitInterruptibly(MutexGuard<?> guard) throws InterruptedException {
+    public void await(MutexGuard<?> guard) throws InterruptedException {
         awaitInterruptiblyWith(guard, -1L);
     }
 
     /**
-     * Releases the guard's mutex, waits until notified, interrupted, or until {@code timeout}
-     * elapses, and re-acquires the mutex.
+     * Releases the guard's mutex, waits until notified, and re-acquires the mutex, ignoring
+     * interrupts, as {@link java.util.concurrent.locks.Condition#awaitUninterruptibly()} does: an
+     * interrupt received while waiting is kept as the thread's interrupt status.
      *
-     * @param guard   owns the mutex; it stays open and owns the mutex again when this returns or throws
-     * @param timeout how long to wait for a notification at most
-     * @return {@code true} if notified, {@code false} if the timeout elapsed first
-     * @throws InterruptedException     if interrupted before being notified (including before the
-     *                                  call); the mutex is held again and the interrupt status is cleared
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
-     * @throws IllegalStateException    if the guard is closed, or threads wait here with another mutex
+     * @param guard the guard that holds the mutex; it still holds it when this returns
+     * @throws NullPointerException  if {@code guard} is null
+     * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
      */
-    public boolean awaitInterruptibly(MutexGuard<?> guard, Duration timeout) throws InterruptedException {
+    public void awaitUninterruptibly(MutexGuard<?> guard) {
+        awaitWith(guard, false, -1L);
+    }
+
+    /**
+     * Releases the guard's mutex, waits until notified, interrupted, or until {@code timeout}
+     * elapses, and re-acquires the mutex, as {@link java.util.concurrent.locks.Condition#await(long,
+     * java.util.concurrent.TimeUnit)} does. A zero or negative timeout still releases and re-acquires
+     * the mutex (letting a notifier in), and returns {@code false} unless notified meanwhile.
+     *
+     * @param guard   the guard that holds the mutex; it still holds it when this returns or throws
+     * @param timeout the longest wait for a notification (not for re-acquiring the mutex)
+     * @return {@code true} if notified, {@code false} if the timeout elapsed first
+     * @throws InterruptedException  if interrupted before being notified (including before the call);
+     *                               the mutex is held again and the interrupt status is cleared
+     * @throws NullPointerException  if an argument is null
+     * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
+     */
+    public boolean await(MutexGuard<?> guard, Duration timeout) throws InterruptedException {
         long nanos = Timeouts.waitNanos(timeout);
+        return awaitInterruptiblyWith(guard, nanos) == NOTIFIED;
+    }
+
+    /**
+     * Releases the guard's mutex, waits until notified, interrupted, or until the wall-clock
+     * {@code deadline}, and re-acquires the mutex, as
+     * {@link java.util.concurrent.locks.Condition#awaitUntil(java.util.Date)} does. The deadline is
+     * read once, on entry, and turned into a wait on the monotonic clock; a deadline that has passed
+     * behaves as a zero {@link #await(MutexGuard, Duration) timeout}.
+     *
+     * @param guard    the guard that holds the mutex; it still holds it when this returns or throws
+     * @param deadline when to stop waiting for a notification
+     * @return {@code true} if notified, {@code false} if the deadline passed first
+     * @throws InterruptedException  if interrupted before being notified (including before the call);
+     *                               the mutex is held again and the interrupt status is cleared
+     * @throws NullPointerException  if an argument is null
+     * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
+     */
+    public boolean awaitUntil(MutexGuard<?> guard, Instant deadline) throws InterruptedException {
+        long nanos = Timeouts.waitNanos(Timeouts.until(deadline));
         return awaitInterruptiblyWith(guard, nanos) == NOTIFIED;
     }
 
@@ -184,9 +180,11 @@ public final class Condvar extends RawCondvar {
     }
 
     /**
-     * Waits for a notification without blocking any thread. The guard is closed by this call (the
-     * mutex is released once the waiter is queued here, so no notify can be missed) and must not be
-     * used again; the future completes with a <em>new</em> guard once this condvar was notified
+     * Waits for a notification without blocking any thread. The guard is <em>consumed</em> by this
+     * call: the mutex is released once the waiter is queued here (so no notify can be missed), the
+     * guard's other methods throw from now on, and its {@link MutexGuard#close()} does nothing (so
+     * {@code try (g) { return cv.awaitAsync(g); }} is safe, as for an upgraded {@link RwLock} guard).
+     * The future completes with a <em>new</em> guard once this condvar was notified
      * <em>and</em> the mutex is held again. Notified waiters are moved onto the mutex's queue like
      * blocking ones ({@link #notifyOne()}), so an asynchronous waiter and a waiting thread are served
      * in the same order.
@@ -205,12 +203,12 @@ public final class Condvar extends RawCondvar {
      * mutex: the waiter is withdrawn from this condvar, or from the mutex's queue if it was notified
      * meanwhile, and a grant already on its way is released when it arrives.
      *
-     * @param guard owns the mutex; closed by this call
+     * @param guard the guard that holds the mutex; consumed
      * @param <T>   the type of the mutex's value
-     * @return a future of a new guard that owns the mutex again once this condvar was notified
+     * @return a future of the new guard
      * @throws NullPointerException  if {@code guard} is null
-     * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
-     *                               (then the guard is still open and the mutex held)
+     * @throws IllegalStateException if the guard is closed or consumed, or threads wait here with
+     *                               another mutex (then the guard is still open and the mutex held)
      */
     public <T> CompletableFuture<MutexGuard<T>> awaitAsync(MutexGuard<T> guard) {
         heldMutex(guard);
@@ -226,18 +224,38 @@ public final class Condvar extends RawCondvar {
      * the waiter then leaves this condvar and queues for the mutex, and the future completes with the
      * mutex held again either way; {@link Wakeup#notified()} tells which. The timeout bounds the wait
      * for a notification, not the re-acquisition (as for {@link #await(MutexGuard, Duration)}); it is
-     * cancelled as soon as the wait ends otherwise.
+     * cancelled as soon as the wait ends otherwise. A zero or negative timeout ends the wait at once:
+     * the mutex is released and queued for again, as a zero-timeout {@code await} does.
      *
-     * @param guard   owns the mutex; closed by this call
-     * @param timeout how long to wait for a notification at most
+     * @param guard   the guard that holds the mutex; consumed
+     * @param timeout the longest wait for a notification
      * @param <T>     the type of the mutex's value
-     * @return a future of the new guard, and whether a notification ended the wait
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
-     * @throws IllegalStateException    if the guard is closed, or threads wait here with another mutex
+     * @return a future of the new guard and of whether a notification ended the wait
+     * @throws NullPointerException  if an argument is null
+     * @throws IllegalStateException if the guard is closed or consumed, or threads wait here with
+     *                               another mutex
      */
     public <T> CompletableFuture<Wakeup<T>> awaitAsync(MutexGuard<T> guard, Duration timeout) {
-        long nanos = Timeouts.waitNanos(timeout);
+        return awaitAsyncNanos(guard, Timeouts.waitNanos(timeout));
+    }
+
+    /**
+     * As {@link #awaitAsync(MutexGuard, Duration)}, with a wall-clock deadline read once, on entry;
+     * a deadline that has passed behaves as a zero timeout.
+     *
+     * @param guard    the guard that holds the mutex; consumed
+     * @param deadline when to stop waiting for a notification
+     * @param <T>      the type of the mutex's value
+     * @return a future of the new guard and of whether a notification ended the wait
+     * @throws NullPointerException  if an argument is null
+     * @throws IllegalStateException if the guard is closed or consumed, or threads wait here with
+     *                               another mutex
+     */
+    public <T> CompletableFuture<Wakeup<T>> awaitUntilAsync(MutexGuard<T> guard, Instant deadline) {
+        return awaitAsyncNanos(guard, Timeouts.waitNanos(Timeouts.until(deadline)));
+    }
+
+    private <T> CompletableFuture<Wakeup<T>> awaitAsyncNanos(MutexGuard<T> guard, long nanos) {
         heldMutex(guard);
         LockFuture<Wakeup<T>> view = new LockFuture<>(
                 (executor, callback) -> new CondvarAwait.Timed<>(this, executor, callback), null);
@@ -250,18 +268,19 @@ public final class Condvar extends RawCondvar {
 
     /**
      * Waits for a notification without a future: the callback level of {@link #awaitAsync(MutexGuard)}
-     * (see {@link LockCallback}). The guard is closed by this call; {@code callback} receives a new
+     * (see {@link LockCallback}). The guard is consumed by this call; {@code callback} receives a new
      * guard once this condvar was notified and the mutex is held again. {@link PendingLock#cancel()}
      * gives up the wait and the mutex: it returns {@code true} if no callback will run (a notification
      * the waiter had received is then passed on to the next waiter).
      *
-     * @param guard    owns the mutex; closed by this call
-     * @param callback receives a new guard once this condvar was notified and the mutex is held again
+     * @param guard    the guard that holds the mutex; consumed
+     * @param callback receives the new guard
      * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
      * @param <T>      the type of the mutex's value
-     * @return the handle through which the wait can be given up
+     * @return the handle that can withdraw the wait
      * @throws NullPointerException  if {@code guard} or {@code callback} is null
-     * @throws IllegalStateException if the guard is closed, or threads wait here with another mutex
+     * @throws IllegalStateException if the guard is closed or consumed, or threads wait here with
+     *                               another mutex
      */
     public <T> PendingLock awaitAsync(MutexGuard<T> guard, LockCallback<? super MutexGuard<T>> callback,
                                       Executor executor) {
@@ -277,19 +296,43 @@ public final class Condvar extends RawCondvar {
      * {@link Wakeup} (the new guard, and whether a notification ended the wait) once the mutex is held
      * again. Cancellation as for {@link #awaitAsync(MutexGuard, LockCallback, Executor)}.
      *
-     * @param guard    owns the mutex; closed by this call
-     * @param timeout  how long to wait for a notification at most
-     * @param callback receives the {@link Wakeup} once the mutex is held again
+     * @param guard    the guard that holds the mutex; consumed
+     * @param timeout  the longest wait for a notification; zero or negative ends it at once
+     * @param callback receives the new guard and whether a notification ended the wait
      * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
      * @param <T>      the type of the mutex's value
-     * @return the handle through which the wait can be given up
-     * @throws NullPointerException     if {@code guard}, {@code timeout} or {@code callback} is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
-     * @throws IllegalStateException    if the guard is closed, or threads wait here with another mutex
+     * @return the handle that can withdraw the wait
+     * @throws NullPointerException  if {@code guard}, {@code timeout} or {@code callback} is null
+     * @throws IllegalStateException if the guard is closed or consumed, or threads wait here with
+     *                               another mutex
      */
     public <T> PendingLock awaitAsync(MutexGuard<T> guard, Duration timeout,
                                       LockCallback<? super Wakeup<T>> callback, Executor executor) {
-        long nanos = Timeouts.waitNanos(timeout);
+        return awaitAsyncNanos(guard, Timeouts.waitNanos(timeout), callback, executor);
+    }
+
+    /**
+     * The callback level of {@link #awaitUntilAsync(MutexGuard, Instant)}: as
+     * {@link #awaitAsync(MutexGuard, Duration, LockCallback, Executor)}, with a wall-clock deadline
+     * read once, on entry.
+     *
+     * @param guard    the guard that holds the mutex; consumed
+     * @param deadline when to stop waiting for a notification
+     * @param callback receives the new guard and whether a notification ended the wait
+     * @param executor where the callback runs, or {@code null} for the granting thread's trampoline
+     * @param <T>      the type of the mutex's value
+     * @return the handle that can withdraw the wait
+     * @throws NullPointerException  if {@code guard}, {@code deadline} or {@code callback} is null
+     * @throws IllegalStateException if the guard is closed or consumed, or threads wait here with
+     *                               another mutex
+     */
+    public <T> PendingLock awaitUntilAsync(MutexGuard<T> guard, Instant deadline,
+                                           LockCallback<? super Wakeup<T>> callback, Executor executor) {
+        return awaitAsyncNanos(guard, Timeouts.waitNanos(Timeouts.until(deadline)), callback, executor);
+    }
+
+    private <T> PendingLock awaitAsyncNanos(MutexGuard<T> guard, long nanos,
+                                            LockCallback<? super Wakeup<T>> callback, Executor executor) {
         Objects.requireNonNull(callback, "callback");
         heldMutex(guard);
         CondvarAwait<T, Wakeup<T>> node = new CondvarAwait.Timed<>(this, executor, callback);
@@ -299,9 +342,9 @@ public final class Condvar extends RawCondvar {
     }
 
     /**
-     * Queues the node here, then releases the mutex by closing the guard (which is thereby spent). The
-     * node counts for the task the guard's hold counted for, if any: its re-acquisition is that task's
-     * wait, and the new guard its hold.
+     * Queues the node here, then consumes the guard, which releases the mutex. The node counts for
+     * the task the guard's hold counted for, if any: its re-acquisition is that task's wait, and the
+     * new guard its hold.
      */
     private void start(MutexGuard<?> guard, CondvarAwait<?, ?> node) {
         guard.checkResumeOrder();
@@ -309,7 +352,7 @@ public final class Condvar extends RawCondvar {
         node.ownedBy(task);
         enqueueAsync(guard.mutex(), node);
         guard.mutex().taskWaits(task, node);
-        guard.close();
+        guard.consumeAndRelease();
     }
 
     /** A blocking wait with a guard: its hold's record is suspended while the mutex is released. */
@@ -343,6 +386,28 @@ public final class Condvar extends RawCondvar {
 
     boolean tookNotification(CondvarAwait<?, ?> node) {
         return wasNotified(node);
+    }
+
+    /**
+     * How many threads and asynchronous waiters wait to be notified right now (those notified and
+     * on their way back to the mutex are not counted), as {@code ReentrantLock.getWaitQueueLength}.
+     * A snapshot, for monitoring and tests.
+     *
+     * @return the number of waiters not yet notified
+     */
+    @Override
+    public int waiterCount() {
+        return super.waiterCount();
+    }
+
+    /**
+     * Whether anyone waits to be notified right now, as {@code ReentrantLock.hasWaiters}. A
+     * snapshot, like {@link #waiterCount()}.
+     *
+     * @return {@code true} if {@link #notifyOne()} would notify someone now
+     */
+    public boolean hasWaiters() {
+        return waiterCount() > 0;
     }
 
     @Override

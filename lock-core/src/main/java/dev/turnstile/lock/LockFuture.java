@@ -73,7 +73,7 @@ class LockFuture<G> extends AcquisitionFuture<G> implements LockCallback<G> {
 
     @Override
     public String toString() {
-        return "LockFuture[" + (acquisition != null ? acquisition.lock() + ", " : "") + super.toString() + "]";
+        return "LockFuture[" + (acquisition != null ? acquisition.target() + ", " : "") + super.toString() + "]";
     }
 
     /**

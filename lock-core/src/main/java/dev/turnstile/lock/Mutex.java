@@ -5,11 +5,13 @@ import dev.turnstile.lock.park.LockConfig;
 import dev.turnstile.lock.park.LockTracking;
 import dev.turnstile.lock.park.RawLock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.concurrent.locks.Lock;
@@ -135,17 +137,33 @@ public final class Mutex<T> extends RawLock {
     }
 
     /**
-     * Acquires the mutex if it becomes available within {@code timeout}. A zero timeout makes one
-     * attempt that respects the fairness policy. Not interruptible (see {@link #lock()}); on timeout
-     * the waiter has left the queue.
+     * Acquires the mutex if it becomes available within {@code timeout}. A zero or negative timeout
+     * makes one attempt that respects the fairness policy (it is never an error, as in
+     * {@code java.util.concurrent}). Not interruptible (see {@link #lock()}); on timeout the waiter
+     * has left the queue.
      *
-     * @param timeout how long to wait at most
-     * @return the guard that owns the lock until closed, or empty if the timeout elapsed first
-     * @throws NullPointerException     if {@code timeout} is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @param timeout the longest wait
+     * @return the guard, or empty if the timeout elapsed first
+     * @throws NullPointerException if {@code timeout} is null
      */
     public Optional<MutexGuard<T>> tryLock(Duration timeout) {
-        long nanos = Timeouts.waitNanos(timeout);
+        return tryLockNanos(Timeouts.waitNanos(timeout));
+    }
+
+    /**
+     * Acquires the mutex if it becomes available before {@code deadline}, a wall-clock instant read
+     * once, on entry, and turned into a wait on the monotonic clock. A deadline that has passed makes
+     * one attempt, as a zero {@link #tryLock(Duration) timeout} does.
+     *
+     * @param deadline when to give up
+     * @return the guard, or empty if the deadline passed first
+     * @throws NullPointerException if {@code deadline} is null
+     */
+    public Optional<MutexGuard<T>> tryLock(Instant deadline) {
+        return tryLockNanos(Timeouts.waitNanos(Timeouts.until(deadline)));
+    }
+
+    private Optional<MutexGuard<T>> tryLockNanos(long nanos) {
         HeldLocks holds = threadAcquiring(EXCLUSIVE);
         return acquireBlocking(EXCLUSIVE, false, nanos) == ACQUIRED
                 ? Optional.of(new MutexGuard<>(this, recordHold(holds, EXCLUSIVE))) : Optional.empty();
@@ -167,6 +185,27 @@ public final class Mutex<T> extends RawLock {
         holds = recordHold(holds, EXCLUSIVE);
         try {
             return action.apply(value);
+        } finally {
+            releaseLock(false, holds);
+        }
+    }
+
+    /**
+     * Runs {@code action} on the value while holding the mutex: the form of {@link #withLock} for
+     * actions that return nothing, such as {@code names.withLockDo(List::clear)}. (It has a name of
+     * its own because an overload of {@code withLock} taking a {@link Consumer} would make
+     * {@code withLock(v -> v.add(x))} ambiguous.) Allocates nothing when the mutex is uncontended.
+     *
+     * @param action what to do with the value
+     * @throws NullPointerException if {@code action} is null
+     */
+    public void withLockDo(Consumer<? super T> action) {
+        Objects.requireNonNull(action, "action");
+        HeldLocks holds = threadAcquiring(EXCLUSIVE);
+        acquire();
+        holds = recordHold(holds, EXCLUSIVE);
+        try {
+            action.accept(value);
         } finally {
             releaseLock(false, holds);
         }
@@ -195,9 +234,49 @@ public final class Mutex<T> extends RawLock {
         }
     }
 
-    /** {@return whether the mutex is held right now} A snapshot, for monitoring and tests. */
+    // ---------------------------------------------------------------- introspection (snapshots, for monitoring and tests)
+
+    /**
+     * Whether the mutex is held right now. A snapshot: it may have changed by the time the caller
+     * looks at it, so use it for monitoring and tests, not for synchronization.
+     *
+     * @return {@code true} if some guard holds the mutex
+     */
     public boolean isLocked() {
         return (state() & LOCKED) != 0;
+    }
+
+    /**
+     * How many acquisitions (threads and asynchronous waiters alike) are queued for the mutex right
+     * now, as {@code ReentrantLock.getQueueLength()}. A snapshot: exact while nothing moves, an
+     * estimate otherwise.
+     *
+     * @return the number of queued waiters
+     */
+    @Override
+    public int queueLength() {
+        return super.queueLength();
+    }
+
+    /**
+     * Whether any acquisition is queued for the mutex right now, as
+     * {@code ReentrantLock.hasQueuedThreads()}. A snapshot, like {@link #queueLength()}.
+     *
+     * @return {@code true} if at least one waiter is queued
+     */
+    @Override
+    public boolean hasQueuedWaiters() {
+        return super.hasQueuedWaiters();
+    }
+
+    /**
+     * The fairness policy the mutex was built with ({@link Fairness#EVENTUAL} unless
+     * {@link #builder()} said otherwise).
+     *
+     * @return the policy
+     */
+    public Fairness fairness() {
+        return config().fairness();
     }
 
     /**
@@ -218,7 +297,11 @@ public final class Mutex<T> extends RawLock {
         return new MutexLockView((Mutex<?>) mutex);
     }
 
-    /** {@return the name given to the builder, or {@code null}} */
+    /**
+     * The name given to the builder, which diagnostics and exception messages show.
+     *
+     * @return the name, or {@code null} if the mutex has none
+     */
     public String name() {
         return config().name();
     }
@@ -411,17 +494,16 @@ public final class Mutex<T> extends RawLock {
     /**
      * Acquires the mutex without blocking any thread if it is granted within {@code timeout};
      * otherwise the waiter leaves the queue as the timeout passes, and the future fails with a
-     * {@link LockTimeoutException} that names this mutex and the wait. A zero timeout makes one
-     * attempt that respects the fairness policy. The timeout is scheduled on the JDK's shared
-     * {@code CompletableFuture} delay scheduler (no thread is created here), and a timed-out future's
-     * dependents run on that scheduler's thread, as with {@code orTimeout}: they must be brief.
-     * Completion on a grant and cancellation as for {@link #lockAsync()}.
+     * {@link LockTimeoutException} that names this mutex and the wait. A zero or negative timeout
+     * makes one attempt that respects the fairness policy, and the future is complete when this
+     * returns: granted if the mutex was free, failed with the timeout otherwise. The timeout runs on
+     * Turnstile's timer thread (one daemon thread, started on demand), and a timed-out future's
+     * dependents run there, as with {@code orTimeout}: they must be brief. Completion on a grant and
+     * cancellation as for {@link #lockAsync()}.
      *
-     * @param timeout how long to wait at most
-     * @return a future of the guard that owns the mutex until closed, failed with a
-     *         {@link LockTimeoutException} if the timeout elapsed first
-     * @throws NullPointerException     if {@code timeout} is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @param timeout the longest wait
+     * @return a future of the guard, or of the timeout
+     * @throws NullPointerException if {@code timeout} is null
      */
     public CompletableFuture<MutexGuard<T>> tryLockAsync(Duration timeout) {
         long nanos = Timeouts.waitNanos(timeout);
@@ -432,17 +514,39 @@ public final class Mutex<T> extends RawLock {
      * As {@link #tryLockAsync(Duration)}, completing the future on {@code executor} whether it is
      * granted or times out.
      *
-     * @param timeout  how long to wait at most
-     * @param executor runs the future's completion
-     * @return a future of the guard that owns the mutex until closed, failed with a
-     *         {@link LockTimeoutException} if the timeout elapsed first
-     * @throws NullPointerException     if {@code timeout} or {@code executor} is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @param timeout  the longest wait
+     * @param executor where the future completes
+     * @return a future of the guard, or of the timeout
+     * @throws NullPointerException if {@code timeout} or {@code executor} is null
      */
     public CompletableFuture<MutexGuard<T>> tryLockAsync(Duration timeout, Executor executor) {
         long nanos = Timeouts.waitNanos(timeout);
         Objects.requireNonNull(executor, "executor");
         return submitTimed(new LockFuture.Timed<>(nodes(), executor), nanos, timeout, executor);
+    }
+
+    /**
+     * As {@link #tryLockAsync(Duration)}, with a wall-clock deadline read once, on entry. A deadline
+     * that has passed makes one attempt, and the future is complete when this returns.
+     *
+     * @param deadline when to give up
+     * @return a future of the guard, or of the timeout
+     * @throws NullPointerException if {@code deadline} is null
+     */
+    public CompletableFuture<MutexGuard<T>> tryLockAsync(Instant deadline) {
+        return tryLockAsync(Timeouts.until(deadline));
+    }
+
+    /**
+     * As {@link #tryLockAsync(Instant)}, completing the future on {@code executor}.
+     *
+     * @param deadline when to give up
+     * @param executor where the future completes
+     * @return a future of the guard, or of the timeout
+     * @throws NullPointerException if {@code deadline} or {@code executor} is null
+     */
+    public CompletableFuture<MutexGuard<T>> tryLockAsync(Instant deadline, Executor executor) {
+        return tryLockAsync(Timeouts.until(deadline), executor);
     }
 
     /**
@@ -555,7 +659,7 @@ public final class Mutex<T> extends RawLock {
 
     private LockFuture.Timed<MutexGuard<T>> submitTimed(
             LockFuture.Timed<MutexGuard<T>> view, long nanos, Duration timeout, Executor executor) {
-        submit(view).arm(nanos, timeout, name(), executor);
+        submit(view).arm(nanos, Timeouts.nonNegative(timeout), name(), executor);
         return view;
     }
 

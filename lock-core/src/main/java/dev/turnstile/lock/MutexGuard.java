@@ -14,10 +14,17 @@ import java.lang.invoke.VarHandle;
  * }
  * }</pre>
  *
- * Every method throws {@link IllegalStateException} once the guard is closed, and the mutex is left
- * as it is. Like a stream, a guard is not thread-safe: hand it from one thread to another with the
- * usual happens-before (a queue, a future, an executor) and it works on any thread, but don't use
- * it from two threads at once. Closing the same guard twice in sequence is always detected.
+ * <h2>Closed and consumed guards</h2>
+ * {@link Condvar#awaitAsync(MutexGuard)} <em>consumes</em> the guard it is given: the mutex is
+ * released by the call, and a new guard comes with the future. {@link #close()} on a consumed guard
+ * does nothing, so the guard may still sit in a try-with-resources block around the call, as with
+ * an upgraded or downgraded {@link RwLock} guard. Closing a guard twice throws
+ * {@link IllegalStateException}, and so does every other method once the guard is closed or
+ * consumed; the mutex is left as it is.
+ *
+ * <p>Like a stream, a guard is not thread-safe: hand it from one thread to another with the usual
+ * happens-before (a queue, a future, an executor) and it works on any thread, but don't use it from
+ * two threads at once.
  *
  * <h2>Who holds it, for diagnostics</h2>
  * A guard from a blocking call belongs to the thread that acquired it: thread dumps and the JVM's
@@ -31,7 +38,7 @@ import java.lang.invoke.VarHandle;
  */
 public final class MutexGuard<T> implements AutoCloseable {
     /*
-     * Why the closed flag is a plain field: a guard whose flag is set by compare-and-set escapes, so
+     * Why the state is a plain field: a guard whose state is set by compare-and-set escapes, so
      * every lock() allocates one (24 B, and about 1.6x the time of a ReentrantLock lock/unlock; see
      * docs/benchmarks.md). With a plain flag the JIT removes the guard altogether in the usual
      * try (var g = m.lock()) block: 0 B and the same time as ReentrantLock. Two threads racing to
@@ -40,12 +47,20 @@ public final class MutexGuard<T> implements AutoCloseable {
      *
      * The one guard the library itself may release on another thread while user code holds it (a
      * withLockAsync body whose future is cancelled mid-run) is made shared before the body sees it:
-     * its flag is then read volatile and set by compare-and-set, so the two closes cannot both
+     * its state is then read volatile and changed by compare-and-set, so the two closes cannot both
      * release, and the body sees the release.
+     *
+     * The leak detector's record of a tracked guard lives in a side table (LeakTracker), not in a
+     * field: the mutex, the holdings, the state and the flag fill the guard's 24 bytes.
      */
+    private static final byte OPEN = 0;
+    private static final byte CLOSED = 1;
+    /** The hold left with {@link Condvar#awaitAsync}; {@link #close()} does nothing. */
+    private static final byte CONSUMED = 2;
+
     private final Mutex<T> mutex;
-    /** Set before the release; plain unless {@link #shared}, see the class comment. */
-    private boolean closed;
+    /** One of the states above; plain unless {@link #shared}, see the class comment. */
+    private byte state;
     /** Set once the library itself may release this guard on another thread (withLockAsync). */
     private boolean shared;
     /**
@@ -56,17 +71,19 @@ public final class MutexGuard<T> implements AutoCloseable {
 
     MutexGuard(Mutex<T> mutex) {
         this.mutex = mutex;
+        LeakDetection.track(this, mutex);
     }
 
     MutexGuard(Mutex<T> mutex, HeldLocks holds) {
         this.mutex = mutex;
         this.holds = holds;
+        LeakDetection.track(this, mutex);
     }
 
     /**
      * {@return the guarded value}
      *
-     * @throws IllegalStateException if this guard was closed
+     * @throws IllegalStateException if this guard was closed or consumed
      */
     public T get() {
         checkOpen();
@@ -78,7 +95,7 @@ public final class MutexGuard<T> implements AutoCloseable {
      * Replaces the guarded value.
      *
      * @param value the new value (may be null)
-     * @throws IllegalStateException if this guard was closed
+     * @throws IllegalStateException if this guard was closed or consumed
      */
     public void set(T value) {
         checkOpen();
@@ -91,31 +108,35 @@ public final class MutexGuard<T> implements AutoCloseable {
         return mutex;
     }
 
-    /** {@return whether this guard still holds the mutex} */
+    /** {@return whether this guard still holds the mutex (it was neither closed nor consumed)} */
     public boolean isHeld() {
-        return !isClosed();
+        return state() == OPEN;
     }
 
     /**
      * Unlocks the mutex, letting the next waiter compete for it under the mutex's fairness policy.
+     * Does nothing if the guard was consumed by {@link Condvar#awaitAsync(MutexGuard)}.
      *
      * @throws IllegalStateException if this guard was already closed
      */
     @Override
     public void close() {
-        markClosed();
-        mutex.releaseLock(false, holds);
+        if (markClosed()) {
+            mutex.releaseLock(false, holds);
+        }
     }
 
     /**
      * Unlocks the mutex and hands it straight to the longest waiter, if any, instead of letting a
-     * running thread take it first. Use it when the next waiter must not be overtaken.
+     * running thread take it first. Use it when the next waiter must not be overtaken. Does nothing
+     * if the guard was consumed.
      *
      * @throws IllegalStateException if this guard was already closed
      */
     public void unlockFair() {
-        markClosed();
-        mutex.releaseLock(true, holds);
+        if (markClosed()) {
+            mutex.releaseLock(true, holds);
+        }
     }
 
     /**
@@ -123,7 +144,7 @@ public final class MutexGuard<T> implements AutoCloseable {
      * this guard (waiting like {@link Mutex#lock()}). Does nothing when nobody waits. Anything read
      * through the guard before may have changed afterwards.
      *
-     * @throws IllegalStateException if this guard is closed
+     * @throws IllegalStateException if this guard is closed or consumed
      */
     public void bump() {
         checkOpen();
@@ -182,37 +203,80 @@ public final class MutexGuard<T> implements AutoCloseable {
         shared = true;
     }
 
-    private boolean isClosed() {
-        return shared ? (boolean) CLOSED.getVolatile(this) : closed;
+    /**
+     * Gives the hold up for {@link Condvar#awaitAsync}, which queued a waiter that takes over, and
+     * releases the mutex: this guard is consumed, and its {@link #close()} does nothing from now on.
+     *
+     * @throws IllegalStateException if this guard was closed or consumed
+     */
+    void consumeAndRelease() {
+        if (!leaveOpen(CONSUMED)) {
+            throw alreadyClosed();
+        }
+        forgetLeak();
+        mutex.releaseLock(false, holds);
+    }
+
+    private byte state() {
+        return shared ? (byte) STATE.getVolatile(this) : state;
     }
 
     private void checkOpen() {
-        if (isClosed()) {
-            throw new IllegalStateException("this guard of " + mutex + " was already closed");
+        if (state() != OPEN) {
+            throw alreadyClosed();
         }
     }
 
-    private void markClosed() {
+    /** Moves OPEN to {@code next}; {@code false} if the guard was not open. */
+    private boolean leaveOpen(byte next) {
         if (shared) {
-            if (!CLOSED.compareAndSet(this, false, true)) {
-                throw new IllegalStateException("this guard of " + mutex + " was already closed");
-            }
-            return;
+            return STATE.compareAndSet(this, OPEN, next);
         }
-        checkOpen();
-        closed = true;
+        if (state != OPEN) {
+            return false;
+        }
+        state = next;
+        return true;
+    }
+
+    /**
+     * Takes the hold out of this guard for a release.
+     *
+     * @return {@code false} if the guard was consumed (nothing to release)
+     * @throws IllegalStateException if the guard was already closed
+     */
+    private boolean markClosed() {
+        if (leaveOpen(CLOSED)) {
+            forgetLeak();
+            return true;
+        }
+        if (state() == CONSUMED) {
+            return false;
+        }
+        throw alreadyClosed();
+    }
+
+    /** The hold is given up: the leak detector, if it tracks this guard, must not report it. */
+    private void forgetLeak() {
+        LeakTracker.forget(this);
+    }
+
+    private IllegalStateException alreadyClosed() {
+        return new IllegalStateException("this guard of " + mutex + " was already "
+                + (state() == CONSUMED ? "consumed (by Condvar.awaitAsync)" : "closed"));
     }
 
     @Override
     public String toString() {
-        return "MutexGuard[" + mutex + (closed ? ", closed]" : "]");
+        byte s = state();
+        return "MutexGuard[" + mutex + (s == CLOSED ? ", closed]" : s == CONSUMED ? ", consumed]" : "]");
     }
 
-    private static final VarHandle CLOSED;
+    private static final VarHandle STATE;
 
     static {
         try {
-            CLOSED = MethodHandles.lookup().findVarHandle(MutexGuard.class, "closed", boolean.class);
+            STATE = MethodHandles.lookup().findVarHandle(MutexGuard.class, "state", byte.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -127,6 +127,7 @@ abstract class RwAcquisition<G extends RwGuard<?>> extends Acquisition<G> {
         @Override
         void grantReceived() {
             if (OUTCOME.compareAndSet(this, OPEN, DELIVERED)) {
+                from.handedOver(); // the hold is the write guard's now
                 super.grantReceived();
             }
         }

@@ -5,11 +5,17 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * What the three {@link RwLock} guards share: the lock, and the single-use state that makes a second
- * release, or any use after release, an {@link IllegalStateException} that leaves the lock untouched.
- * An upgrade or downgrade <em>consumes</em> the guard: its hold moves to the new guard, and a later
- * {@code close()} of the consumed guard does nothing, so that a consumed guard may still sit in a
- * try-with-resources block.
+ * A hold on an {@link RwLock}: the common type of {@link ReadGuard}, {@link WriteGuard} and
+ * {@link UpgradableGuard}, for code that accepts any of them. Closing the guard releases the hold;
+ * it may be closed on any thread, exactly once.
+ *
+ * <h2>Closed and consumed guards</h2>
+ * An upgrade or a downgrade <em>consumes</em> the guard: its hold moves to the guard the call
+ * returns. {@link #close()} on a consumed guard does nothing, so the guard may still sit in a
+ * try-with-resources block around the upgrade, exactly like a {@link MutexGuard} consumed by
+ * {@link Condvar#awaitAsync(MutexGuard)}. Closing a guard twice throws
+ * {@link IllegalStateException}, and so does every other method once the guard is closed or
+ * consumed; the lock is left as it is.
  *
  * <p>Like {@link MutexGuard}, a guard is not thread-safe: hand it over with a happens-before, don't
  * use it from two threads at once.
@@ -20,13 +26,16 @@ import java.lang.invoke.VarHandle;
  *
  * @param <T> the type of the guarded value
  */
-abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, WriteGuard, UpgradableGuard {
+public abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, WriteGuard, UpgradableGuard {
     /*
      * A plain state field, for MutexGuard's measured reason: the JIT then removes the guard of a
      * try (var r = lock.read()) block altogether, while a compare-and-set on it makes every
      * acquisition allocate. The one guard the library itself may release on another thread while
      * user code holds it (a with…Async body cancelled mid-run) is made shared (share()) first, and
-     * closes by compare-and-set.
+     * closes by compare-and-set. The class is public (and sealed) so that the public final methods
+     * below are reachable by reflection through the public subclasses (javac adds no public bridge
+     * for a final method of a package-private class). The leak detector's record of a tracked guard
+     * lives in a side table (LeakTracker), not in a field.
      */
     final RwLock<T> lock;
     private static final byte OPEN = 0;
@@ -50,6 +59,7 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
     RwGuard(RwLock<T> lock, HeldLocks holds) {
         this.lock = lock;
         this.holds = holds;
+        LeakDetection.track(this, lock);
     }
 
     /** The kind of hold this guard has: {@code RwLock.READ}, {@code UPGRADABLE_READ} or {@code WRITE}. */
@@ -117,7 +127,11 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
         return true;
     }
 
-    /** Releases the hold (see each guard); never throws a checked exception. */
+    /**
+     * Releases the hold. Does nothing if the guard was consumed by an upgrade or a downgrade.
+     *
+     * @throws IllegalStateException if this guard was already closed
+     */
     @Override
     public abstract void close();
 
@@ -136,6 +150,7 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
     final boolean markClosed() {
         for (;;) {
             if (leaveOpen(CLOSED)) {
+                handedOver();
                 return true;
             }
             byte s = state();
@@ -147,6 +162,7 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
             }
             // OPEN: a cancelled upgrade gave the lent hold back after leaveOpen failed; try again.
             if (s == LENT && STATE.compareAndSet(this, LENT, LENT_CLOSED)) {
+                handedOver();
                 return false; // the hold is with an asynchronous upgrade; released if it ever comes back
             }
         }
@@ -176,7 +192,8 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
     }
 
     /**
-     * Takes the hold out of this guard for an upgrade or downgrade.
+     * Takes the hold out of this guard for an upgrade or downgrade; {@link #handedOver()} once that
+     * succeeds, {@link #reopen()} if it does not.
      *
      * @throws IllegalStateException if the guard was already closed or consumed
      */
@@ -193,6 +210,14 @@ abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGuard, Wri
         } else {
             state = OPEN;
         }
+    }
+
+    /**
+     * The hold this guard had is given up or now belongs to another guard: the leak detector, if it
+     * tracks this guard, must not report it.
+     */
+    final void handedOver() {
+        LeakTracker.forget(this);
     }
 
     private IllegalStateException alreadyClosed() {

@@ -5,12 +5,14 @@ import dev.turnstile.lock.park.LockConfig;
 import dev.turnstile.lock.park.LockTracking;
 import dev.turnstile.lock.park.RawLock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReadWriteLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -207,17 +209,32 @@ public final class RwLock<T> extends RawLock {
 
     /**
      * Acquires a read lock if it becomes available within {@code timeout}. Not interruptible; on
-     * timeout the waiter has left the queue.
+     * timeout the waiter has left the queue. A zero or negative timeout makes one attempt (never an
+     * error, as in {@code java.util.concurrent}).
      *
-     * @param timeout how long to wait at most
-     * @return the guard that owns the read lock until closed, or empty if the timeout elapsed first
-     * @throws NullPointerException     if {@code timeout} is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @param timeout the longest wait
+     * @return the guard, or empty if the timeout elapsed first
+     * @throws NullPointerException if {@code timeout} is null
      */
     public Optional<ReadGuard<T>> tryRead(Duration timeout) {
-        long nanos = Timeouts.waitNanos(timeout);
-        HeldLocks holds = threadAcquiring(READ);
-        return acquireBlocking(READ, false, nanos) == ACQUIRED
+        return tryReadNanos(READ, Timeouts.waitNanos(timeout));
+    }
+
+    /**
+     * Acquires a read lock if it becomes available before {@code deadline}, a wall-clock instant
+     * read once, on entry. A deadline that has passed makes one attempt.
+     *
+     * @param deadline when to give up
+     * @return the guard, or empty if the deadline passed first
+     * @throws NullPointerException if {@code deadline} is null
+     */
+    public Optional<ReadGuard<T>> tryRead(Instant deadline) {
+        return tryReadNanos(READ, Timeouts.waitNanos(Timeouts.until(deadline)));
+    }
+
+    private Optional<ReadGuard<T>> tryReadNanos(int mode, long nanos) {
+        HeldLocks holds = threadAcquiring(mode);
+        return acquireBlocking(mode, false, nanos) == ACQUIRED
                 ? Optional.of(new ReadGuard<>(this, recordHold(holds, READ))) : Optional.empty();
     }
 
@@ -236,6 +253,55 @@ public final class RwLock<T> extends RawLock {
     }
 
     /**
+     * {@link #readRecursive()} unless interrupted first.
+     *
+     * @return the guard that owns the read lock until closed
+     * @throws InterruptedException if interrupted before or while waiting; the waiter has then left
+     *                              the queue and the interrupt status is cleared
+     */
+    public ReadGuard<T> readRecursiveInterruptibly() throws InterruptedException {
+        HeldLocks holds = threadAcquiring(READ_RECURSIVE);
+        acquireInterruptibly(READ_RECURSIVE);
+        return new ReadGuard<>(this, recordHold(holds, READ));
+    }
+
+    /**
+     * {@link #readRecursive()} only if no writer holds the lock now (queued writers and a pending
+     * upgrade are passed, as by {@code readRecursive()}).
+     *
+     * @return the guard, or empty if a writer holds the lock
+     */
+    public Optional<ReadGuard<T>> tryReadRecursive() {
+        HeldLocks holds = threadAcquiring(READ_RECURSIVE);
+        return tryAcquire(READ_RECURSIVE, true)
+                ? Optional.of(new ReadGuard<>(this, recordHold(holds, READ))) : Optional.empty();
+    }
+
+    /**
+     * {@link #readRecursive()} if no writer holds the lock within {@code timeout}. Not interruptible;
+     * a zero or negative timeout makes one attempt.
+     *
+     * @param timeout the longest wait
+     * @return the guard, or empty if the timeout elapsed first
+     * @throws NullPointerException if {@code timeout} is null
+     */
+    public Optional<ReadGuard<T>> tryReadRecursive(Duration timeout) {
+        return tryReadNanos(READ_RECURSIVE, Timeouts.waitNanos(timeout));
+    }
+
+    /**
+     * {@link #readRecursive()} if no writer holds the lock before {@code deadline} (a wall-clock
+     * instant read once, on entry; one attempt if it has passed).
+     *
+     * @param deadline when to give up
+     * @return the guard, or empty if the deadline passed first
+     * @throws NullPointerException if {@code deadline} is null
+     */
+    public Optional<ReadGuard<T>> tryReadRecursive(Instant deadline) {
+        return tryReadNanos(READ_RECURSIVE, Timeouts.waitNanos(Timeouts.until(deadline)));
+    }
+
+    /**
      * Runs {@code action} on the value under a read lock and returns its result. Allocates nothing
      * when the lock is uncontended.
      *
@@ -251,6 +317,26 @@ public final class RwLock<T> extends RawLock {
         holds = recordHold(holds, READ);
         try {
             return action.apply(value);
+        } finally {
+            releaseRead(holds);
+        }
+    }
+
+    /**
+     * Runs {@code action} on the value under a read lock: the form of {@link #withRead} for actions
+     * that return nothing (named apart for the reason given at {@link Mutex#withLockDo}). Allocates
+     * nothing when the lock is uncontended.
+     *
+     * @param action what to do with the value; it must only read it
+     * @throws NullPointerException if {@code action} is null
+     */
+    public void withReadDo(Consumer<? super T> action) {
+        Objects.requireNonNull(action, "action");
+        HeldLocks holds = threadAcquiring(READ);
+        acquireRead();
+        holds = recordHold(holds, READ);
+        try {
+            action.accept(value);
         } finally {
             releaseRead(holds);
         }
@@ -295,15 +381,30 @@ public final class RwLock<T> extends RawLock {
 
     /**
      * Acquires the write lock if it becomes available within {@code timeout}. Not interruptible; on
-     * timeout the waiter has left the queue (and readers it held back are admitted).
+     * timeout the waiter has left the queue (and readers it held back are admitted). A zero or
+     * negative timeout makes one attempt.
      *
-     * @param timeout how long to wait at most
-     * @return the guard that owns the write lock until closed, or empty if the timeout elapsed first
-     * @throws NullPointerException     if {@code timeout} is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @param timeout the longest wait
+     * @return the guard, or empty if the timeout elapsed first
+     * @throws NullPointerException if {@code timeout} is null
      */
     public Optional<WriteGuard<T>> tryWrite(Duration timeout) {
-        long nanos = Timeouts.waitNanos(timeout);
+        return tryWriteNanos(Timeouts.waitNanos(timeout));
+    }
+
+    /**
+     * Acquires the write lock if it becomes available before {@code deadline}, a wall-clock instant
+     * read once, on entry. A deadline that has passed makes one attempt.
+     *
+     * @param deadline when to give up
+     * @return the guard, or empty if the deadline passed first
+     * @throws NullPointerException if {@code deadline} is null
+     */
+    public Optional<WriteGuard<T>> tryWrite(Instant deadline) {
+        return tryWriteNanos(Timeouts.waitNanos(Timeouts.until(deadline)));
+    }
+
+    private Optional<WriteGuard<T>> tryWriteNanos(long nanos) {
         HeldLocks holds = threadAcquiring(WRITE);
         return acquireBlocking(WRITE, false, nanos) == ACQUIRED
                 ? Optional.of(new WriteGuard<>(this, recordHold(holds, WRITE))) : Optional.empty();
@@ -325,6 +426,26 @@ public final class RwLock<T> extends RawLock {
         holds = recordHold(holds, WRITE);
         try {
             return action.apply(value);
+        } finally {
+            releaseWrite(false, holds);
+        }
+    }
+
+    /**
+     * Runs {@code action} on the value under the write lock: the form of {@link #withWrite} for
+     * actions that return nothing, such as {@code cache.withWriteDo(Map::clear)}. Allocates nothing
+     * when the lock is uncontended.
+     *
+     * @param action what to do with the value
+     * @throws NullPointerException if {@code action} is null
+     */
+    public void withWriteDo(Consumer<? super T> action) {
+        Objects.requireNonNull(action, "action");
+        HeldLocks holds = threadAcquiring(WRITE);
+        acquireWrite();
+        holds = recordHold(holds, WRITE);
+        try {
+            action.accept(value);
         } finally {
             releaseWrite(false, holds);
         }
@@ -394,15 +515,30 @@ public final class RwLock<T> extends RawLock {
 
     /**
      * Acquires the upgradable read lock if it becomes available within {@code timeout}. Not
-     * interruptible; on timeout the waiter has left the queue.
+     * interruptible; on timeout the waiter has left the queue. A zero or negative timeout makes one
+     * attempt.
      *
-     * @param timeout how long to wait at most
-     * @return the guard that owns the upgradable read lock, or empty if the timeout elapsed first
-     * @throws NullPointerException     if {@code timeout} is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @param timeout the longest wait
+     * @return the guard, or empty if the timeout elapsed first
+     * @throws NullPointerException if {@code timeout} is null
      */
     public Optional<UpgradableGuard<T>> tryUpgradableRead(Duration timeout) {
-        long nanos = Timeouts.waitNanos(timeout);
+        return tryUpgradableReadNanos(Timeouts.waitNanos(timeout));
+    }
+
+    /**
+     * Acquires the upgradable read lock if it becomes available before {@code deadline}, a
+     * wall-clock instant read once, on entry. A deadline that has passed makes one attempt.
+     *
+     * @param deadline when to give up
+     * @return the guard, or empty if the deadline passed first
+     * @throws NullPointerException if {@code deadline} is null
+     */
+    public Optional<UpgradableGuard<T>> tryUpgradableRead(Instant deadline) {
+        return tryUpgradableReadNanos(Timeouts.waitNanos(Timeouts.until(deadline)));
+    }
+
+    private Optional<UpgradableGuard<T>> tryUpgradableReadNanos(long nanos) {
         HeldLocks holds = threadAcquiring(UPGRADABLE_READ);
         return acquireBlocking(UPGRADABLE_READ, false, nanos) == ACQUIRED
                 ? Optional.of(new UpgradableGuard<>(this, recordHold(holds, UPGRADABLE_READ))) : Optional.empty();
@@ -484,15 +620,164 @@ public final class RwLock<T> extends RawLock {
         return submit(new LockFuture<>(RwAcquisition.<T>upgradableReads(), executor));
     }
 
+    // ---- timed
+
+    /**
+     * Acquires a read lock without blocking any thread if it is granted within {@code timeout};
+     * otherwise the waiter leaves the queue as the timeout passes and the future fails with a
+     * {@link LockTimeoutException}. A zero or negative timeout makes one attempt, and the future is
+     * complete when this returns. Timer, completion and cancellation as for
+     * {@link Mutex#tryLockAsync(Duration)}.
+     *
+     * @param timeout the longest wait
+     * @return a future of the guard, or of the timeout
+     * @throws NullPointerException if {@code timeout} is null
+     */
+    public CompletableFuture<ReadGuard<T>> tryReadAsync(Duration timeout) {
+        return submitTimed(RwAcquisition.<T>reads(), timeout, null);
+    }
+
+    /**
+     * As {@link #tryReadAsync(Duration)}, completing the future on {@code executor}.
+     *
+     * @param timeout  the longest wait
+     * @param executor where the future completes
+     * @return a future of the guard, or of the timeout
+     * @throws NullPointerException if {@code timeout} or {@code executor} is null
+     */
+    public CompletableFuture<ReadGuard<T>> tryReadAsync(Duration timeout, Executor executor) {
+        return submitTimed(RwAcquisition.<T>reads(), timeout, Objects.requireNonNull(executor, "executor"));
+    }
+
+    /**
+     * As {@link #tryReadAsync(Duration)}, with a wall-clock deadline read once, on entry.
+     *
+     * @param deadline when to give up
+     * @return a future of the guard, or of the timeout
+     * @throws NullPointerException if {@code deadline} is null
+     */
+    public CompletableFuture<ReadGuard<T>> tryReadAsync(Instant deadline) {
+        return tryReadAsync(Timeouts.until(deadline));
+    }
+
+    /**
+     * As {@link #tryReadAsync(Instant)}, completing the future on {@code executor}.
+     *
+     * @param deadline when to give up
+     * @param executor where the future completes
+     * @return a future of the guard, or of the timeout
+     * @throws NullPointerException if {@code deadline} or {@code executor} is null
+     */
+    public CompletableFuture<ReadGuard<T>> tryReadAsync(Instant deadline, Executor executor) {
+        return tryReadAsync(Timeouts.until(deadline), executor);
+    }
+
+    /**
+     * Acquires the write lock without blocking any thread if it is granted within {@code timeout},
+     * as {@link #tryReadAsync(Duration)} does a read lock. A writer that times out leaves the queue,
+     * and the readers it held back are admitted.
+     *
+     * @param timeout the longest wait
+     * @return a future of the guard, or of the timeout
+     * @throws NullPointerException if {@code timeout} is null
+     */
+    public CompletableFuture<WriteGuard<T>> tryWriteAsync(Duration timeout) {
+        return submitTimed(RwAcquisition.<T>writes(), timeout, null);
+    }
+
+    /**
+     * As {@link #tryWriteAsync(Duration)}, completing the future on {@code executor}.
+     *
+     * @param timeout  the longest wait
+     * @param executor where the future completes
+     * @return a future of the guard, or of the timeout
+     * @throws NullPointerException if {@code timeout} or {@code executor} is null
+     */
+    public CompletableFuture<WriteGuard<T>> tryWriteAsync(Duration timeout, Executor executor) {
+        return submitTimed(RwAcquisition.<T>writes(), timeout, Objects.requireNonNull(executor, "executor"));
+    }
+
+    /**
+     * As {@link #tryWriteAsync(Duration)}, with a wall-clock deadline read once, on entry.
+     *
+     * @param deadline when to give up
+     * @return a future of the guard, or of the timeout
+     * @throws NullPointerException if {@code deadline} is null
+     */
+    public CompletableFuture<WriteGuard<T>> tryWriteAsync(Instant deadline) {
+        return tryWriteAsync(Timeouts.until(deadline));
+    }
+
+    /**
+     * As {@link #tryWriteAsync(Instant)}, completing the future on {@code executor}.
+     *
+     * @param deadline when to give up
+     * @param executor where the future completes
+     * @return a future of the guard, or of the timeout
+     * @throws NullPointerException if {@code deadline} or {@code executor} is null
+     */
+    public CompletableFuture<WriteGuard<T>> tryWriteAsync(Instant deadline, Executor executor) {
+        return tryWriteAsync(Timeouts.until(deadline), executor);
+    }
+
+    /**
+     * Acquires the upgradable read lock without blocking any thread if it is granted within
+     * {@code timeout}, as {@link #tryReadAsync(Duration)} does a read lock.
+     *
+     * @param timeout the longest wait
+     * @return a future of the guard, or of the timeout
+     * @throws NullPointerException if {@code timeout} is null
+     */
+    public CompletableFuture<UpgradableGuard<T>> tryUpgradableReadAsync(Duration timeout) {
+        return submitTimed(RwAcquisition.<T>upgradableReads(), timeout, null);
+    }
+
+    /**
+     * As {@link #tryUpgradableReadAsync(Duration)}, completing the future on {@code executor}.
+     *
+     * @param timeout  the longest wait
+     * @param executor where the future completes
+     * @return a future of the guard, or of the timeout
+     * @throws NullPointerException if {@code timeout} or {@code executor} is null
+     */
+    public CompletableFuture<UpgradableGuard<T>> tryUpgradableReadAsync(Duration timeout, Executor executor) {
+        return submitTimed(RwAcquisition.<T>upgradableReads(), timeout, Objects.requireNonNull(executor, "executor"));
+    }
+
+    /**
+     * As {@link #tryUpgradableReadAsync(Duration)}, with a wall-clock deadline read once, on entry.
+     *
+     * @param deadline when to give up
+     * @return a future of the guard, or of the timeout
+     * @throws NullPointerException if {@code deadline} is null
+     */
+    public CompletableFuture<UpgradableGuard<T>> tryUpgradableReadAsync(Instant deadline) {
+        return tryUpgradableReadAsync(Timeouts.until(deadline));
+    }
+
+    /**
+     * As {@link #tryUpgradableReadAsync(Instant)}, completing the future on {@code executor}.
+     *
+     * @param deadline when to give up
+     * @param executor where the future completes
+     * @return a future of the guard, or of the timeout
+     * @throws NullPointerException if {@code deadline} or {@code executor} is null
+     */
+    public CompletableFuture<UpgradableGuard<T>> tryUpgradableReadAsync(Instant deadline, Executor executor) {
+        return tryUpgradableReadAsync(Timeouts.until(deadline), executor);
+    }
+
+    // ---- scoped
+
     /**
      * Acquires a read lock without blocking, runs {@code body} with the guard, and releases the read
      * lock when the stage {@code body} returns completes, or when {@code body} throws or returns
      * {@code null}. Cancelling the returned future withdraws a queued acquisition but never releases
      * under a running body (exactly as {@link Mutex#withLockAsync(Function)} does for a mutex).
      *
-     * @param body runs with the guard, and returns the stage whose completion releases the read lock
-     * @param <R>  the type of the body's result
-     * @return a future that completes as the body's stage does, once the read lock is released
+     * @param body what to run under the read lock; the guard must not escape it
+     * @param <R>  the body's result type
+     * @return a future of the body's result
      * @throws NullPointerException if {@code body} is null
      */
     public <R> CompletableFuture<R> withReadAsync(Function<? super ReadGuard<T>, ? extends CompletionStage<R>> body) {
@@ -501,16 +786,48 @@ public final class RwLock<T> extends RawLock {
     }
 
     /**
+     * As {@link #withReadAsync(Function)}, running {@code body} on {@code executor}.
+     *
+     * @param body     what to run under the read lock; the guard must not escape it
+     * @param executor where {@code body} runs
+     * @param <R>      the body's result type
+     * @return a future of the body's result
+     * @throws NullPointerException if {@code body} or {@code executor} is null
+     */
+    public <R> CompletableFuture<R> withReadAsync(Function<? super ReadGuard<T>, ? extends CompletionStage<R>> body,
+                                                  Executor executor) {
+        Objects.requireNonNull(body, "body");
+        Objects.requireNonNull(executor, "executor");
+        return submitScoped(new ScopedLockFuture<>(RwAcquisition.<T>reads(), executor, body));
+    }
+
+    /**
      * As {@link #withReadAsync(Function)}, under the write lock.
      *
-     * @param body runs with the guard, and returns the stage whose completion releases the write lock
-     * @param <R>  the type of the body's result
-     * @return a future that completes as the body's stage does, once the write lock is released
+     * @param body what to run under the write lock; the guard must not escape it
+     * @param <R>  the body's result type
+     * @return a future of the body's result
      * @throws NullPointerException if {@code body} is null
      */
     public <R> CompletableFuture<R> withWriteAsync(Function<? super WriteGuard<T>, ? extends CompletionStage<R>> body) {
         Objects.requireNonNull(body, "body");
         return submitScoped(new ScopedLockFuture<>(RwAcquisition.<T>writes(), null, body));
+    }
+
+    /**
+     * As {@link #withWriteAsync(Function)}, running {@code body} on {@code executor}.
+     *
+     * @param body     what to run under the write lock; the guard must not escape it
+     * @param executor where {@code body} runs
+     * @param <R>      the body's result type
+     * @return a future of the body's result
+     * @throws NullPointerException if {@code body} or {@code executor} is null
+     */
+    public <R> CompletableFuture<R> withWriteAsync(Function<? super WriteGuard<T>, ? extends CompletionStage<R>> body,
+                                                   Executor executor) {
+        Objects.requireNonNull(body, "body");
+        Objects.requireNonNull(executor, "executor");
+        return submitScoped(new ScopedLockFuture<>(RwAcquisition.<T>writes(), executor, body));
     }
 
     /**
@@ -639,6 +956,7 @@ public final class RwLock<T> extends RawLock {
     /** {@link UpgradableGuard#upgradeAsync()}, the guard's hold already lent. */
     CompletableFuture<WriteGuard<T>> upgradeAsync(UpgradableGuard<T> from) {
         if (tryAcquire(UPGRADE, true)) {
+            from.handedOver();
             return LockFuture.granted(new WriteGuard<>(this, upgraded(from.holds()))); // no plain reader inside
         }
         markUpgrading();
@@ -692,6 +1010,14 @@ public final class RwLock<T> extends RawLock {
         return view;
     }
 
+    private <G> LockFuture<G> submitTimed(Acquisition.Factory<G> nodes, Duration timeout, Executor executor) {
+        long nanos = Timeouts.waitNanos(timeout);
+        LockFuture.Timed<G> view = new LockFuture.Timed<>(nodes, executor);
+        submit(view);
+        view.arm(nanos, Timeouts.nonNegative(timeout), name(), executor);
+        return view;
+    }
+
     private <G, R> ScopedLockFuture<G, R> submitScoped(ScopedLockFuture<G, R> scope) {
         acquireAsync(scope.acquisition);
         scope.submitted();
@@ -719,26 +1045,73 @@ public final class RwLock<T> extends RawLock {
         return new RwLockView((RwLock<?>) lock);
     }
 
-    /** {@return whether a writer holds the lock right now} A snapshot, for monitoring and tests. */
+    /**
+     * Whether a writer holds the lock right now. Like every method below, a snapshot for monitoring
+     * and tests: it may have changed by the time the caller looks at it.
+     *
+     * @return {@code true} if the write hold is taken (an upgrade that completed included)
+     */
     public boolean isWriteLocked() {
         return (state() & WRITER) != 0;
     }
 
     /**
-     * {@return the number of read holds right now, the upgradable one included} A snapshot, for
-     * monitoring and tests.
+     * The number of read holds right now, the upgradable one included, as
+     * {@code ReentrantReadWriteLock.getReadLockCount()}.
+     *
+     * @return plain, recursive and upgradable read holds
      */
     public int readHolds() {
         int s = state();
         return (s & READERS_MASK) + ((s & UPGRADABLE) != 0 ? 1 : 0);
     }
 
-    /** {@return whether an upgradable reader holds the lock right now} A snapshot. */
+    /**
+     * Whether an upgradable reader holds the lock right now.
+     *
+     * @return {@code true} if the upgradable read hold is taken
+     */
     public boolean isUpgradableLocked() {
         return (state() & UPGRADABLE) != 0;
     }
 
-    /** {@return the name given to the builder, or {@code null}} */
+    /**
+     * How many acquisitions (readers, writers, upgrades; threads and asynchronous waiters alike)
+     * are queued right now, as {@code ReentrantReadWriteLock.getQueueLength()}: exact while nothing
+     * moves, an estimate otherwise.
+     *
+     * @return the number of queued waiters
+     */
+    @Override
+    public int queueLength() {
+        return super.queueLength();
+    }
+
+    /**
+     * Whether any acquisition is queued right now, as {@code ReentrantReadWriteLock.hasQueuedThreads()}.
+     *
+     * @return {@code true} if at least one waiter is queued
+     */
+    @Override
+    public boolean hasQueuedWaiters() {
+        return super.hasQueuedWaiters();
+    }
+
+    /**
+     * The fairness policy the lock was built with ({@link Fairness#EVENTUAL} unless
+     * {@link #builder()} said otherwise).
+     *
+     * @return the policy
+     */
+    public Fairness fairness() {
+        return config().fairness();
+    }
+
+    /**
+     * The name given to the builder, which diagnostics and exception messages show.
+     *
+     * @return the name, or {@code null} if the lock has none
+     */
     public String name() {
         return config().name();
     }

@@ -2,6 +2,7 @@ package dev.turnstile.lock;
 
 import dev.turnstile.lock.park.HeldLocks;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -81,6 +82,7 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
         HeldLocks h = usedHere();
         markConsumed();
         if (lock.tryUpgradeNow()) {
+            handedOver();
             return Optional.of(new WriteGuard<>(lock, lock.upgraded(h)));
         }
         reopen();
@@ -90,16 +92,32 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
     /**
      * Becomes the writer if the readers inside leave within {@code timeout}, keeping new readers out
      * meanwhile. On success this guard is consumed; on timeout it keeps its upgradable hold and the
-     * readers held back are let in. Not interruptible.
+     * readers held back are let in. Not interruptible. A zero or negative timeout makes one attempt,
+     * as {@link #tryUpgrade()} does.
      *
-     * @param timeout how long to wait for the readers inside to leave
-     * @return the guard of the write hold, or empty if the readers did not leave in time
-     * @throws NullPointerException     if {@code timeout} is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
-     * @throws IllegalStateException    if this guard was already closed or consumed
+     * @param timeout the longest wait
+     * @return the guard of the write hold, or empty if the timeout elapsed first
+     * @throws NullPointerException  if {@code timeout} is null
+     * @throws IllegalStateException if this guard was already closed or consumed
      */
     public Optional<WriteGuard<T>> tryUpgrade(Duration timeout) {
-        long nanos = Timeouts.waitNanos(timeout);
+        return tryUpgradeNanos(Timeouts.waitNanos(timeout));
+    }
+
+    /**
+     * As {@link #tryUpgrade(Duration)}, with a wall-clock deadline read once, on entry. A deadline
+     * that has passed makes one attempt.
+     *
+     * @param deadline when to give up
+     * @return the guard of the write hold, or empty if the deadline passed first
+     * @throws NullPointerException  if {@code deadline} is null
+     * @throws IllegalStateException if this guard was already closed or consumed
+     */
+    public Optional<WriteGuard<T>> tryUpgrade(Instant deadline) {
+        return tryUpgradeNanos(Timeouts.waitNanos(Timeouts.until(deadline)));
+    }
+
+    private Optional<WriteGuard<T>> tryUpgradeNanos(long nanos) {
         checkOpen();
         HeldLocks h = usedHere();
         markConsumed();
@@ -111,6 +129,9 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
         boolean upgraded = false;
         try {
             upgraded = lock.upgradeBlocking(nanos);
+            if (upgraded) {
+                handedOver();
+            }
             return upgraded;
         } finally {
             if (!upgraded) {
@@ -175,6 +196,7 @@ public final class UpgradableGuard<T> extends RwGuard<T> {
             reopen(); // the reader count is full: this guard keeps its upgradable hold
             throw saturated;
         }
+        handedOver();
         return new ReadGuard<>(lock, lock.changedHold(h, RwLock.UPGRADABLE_READ, RwLock.READ));
     }
 }

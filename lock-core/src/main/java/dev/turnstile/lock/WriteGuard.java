@@ -34,7 +34,7 @@ public final class WriteGuard<T> extends RwGuard<T> {
     /**
      * Replaces the guarded value.
      *
-     * @param value the new value (may be null)
+     * @param value the new value (which may be null)
      * @throws IllegalStateException if this guard was closed or downgraded
      */
     public void set(T value) {
@@ -59,7 +59,7 @@ public final class WriteGuard<T> extends RwGuard<T> {
     /**
      * Releases the write hold and hands the lock straight to the longest waiter (with every reader
      * queued before the next writer, if that waiter is a reader), instead of letting a running
-     * thread take it first.
+     * thread take it first. Does nothing if the guard was consumed by a downgrade.
      *
      * @throws IllegalStateException if this guard was already closed
      */
@@ -75,13 +75,14 @@ public final class WriteGuard<T> extends RwGuard<T> {
      * is consumed.
      *
      * @return the guard of the read hold
-     * @throws IllegalStateException if this guard was already closed
+     * @throws IllegalStateException if this guard was already closed or downgraded
      */
     public ReadGuard<T> downgrade() {
         checkOpen();
         HeldLocks h = usedHere();
         markConsumed();
         lock.transition(RwLock.WRITE_TO_READ);
+        handedOver();
         return new ReadGuard<>(lock, lock.changedHold(h, RwLock.WRITE, RwLock.READ));
     }
 
@@ -91,13 +92,14 @@ public final class WriteGuard<T> extends RwGuard<T> {
      * guard is consumed.
      *
      * @return the guard of the upgradable read hold
-     * @throws IllegalStateException if this guard was already closed
+     * @throws IllegalStateException if this guard was already closed or downgraded
      */
     public UpgradableGuard<T> downgradeToUpgradable() {
         checkOpen();
         HeldLocks h = usedHere();
         markConsumed();
         lock.transition(RwLock.WRITE_TO_UPGRADABLE);
+        handedOver();
         return new UpgradableGuard<>(lock, lock.changedHold(h, RwLock.WRITE, RwLock.UPGRADABLE_READ));
     }
 }

@@ -112,7 +112,7 @@ class CondvarAsyncTest {
         MutexGuard<List<String>> first = mutex.lock();
         Thread blocking = Thread.ofPlatform().start(() -> {
             try (MutexGuard<List<String>> g = mutex.lock()) {
-                condvar.await(g);
+                condvar.awaitUninterruptibly(g);
                 g.get().add("thread");
             }
         });
@@ -143,7 +143,7 @@ class CondvarAsyncTest {
         assertThrows(IllegalStateException.class, () -> condvar.awaitAsync(g));
         assertThrows(NullPointerException.class, () -> condvar.awaitAsync(null));
         MutexGuard<List<String>> held = mutex.lock();
-        assertThrows(IllegalArgumentException.class, () -> condvar.awaitAsync(held, Duration.ofNanos(-1)));
+        assertThrows(NullPointerException.class, () -> condvar.awaitAsync(held, (Duration) null));
         assertTrue(held.isHeld());
 
         Mutex<String> other = new Mutex<>("other");

@@ -42,7 +42,7 @@ class CondvarBoundedBufferTest {
                 for (int i = first; i < first + perProducer; i++) {
                     try (MutexGuard<ArrayDeque<Integer>> g = buffer.lock()) {
                         while (g.get().size() == CAPACITY) {
-                            notFull.await(g);
+                            notFull.awaitUninterruptibly(g);
                         }
                         g.get().addLast(i);
                         notEmpty.notifyOne();
@@ -57,7 +57,7 @@ class CondvarBoundedBufferTest {
                 for (int n = 0; n < perConsumer; n++) {
                     try (MutexGuard<ArrayDeque<Integer>> g = buffer.lock()) {
                         while (g.get().isEmpty()) {
-                            notEmpty.await(g);
+                            notEmpty.awaitUninterruptibly(g);
                         }
                         sum += g.get().pollFirst();
                         notFull.notifyOne();

@@ -95,11 +95,17 @@ class CondvarFuzzBreakTest {
                 continue;
             }
             switch (r.nextInt(6)) {
-                case 0 -> cv.await(g);
-                case 1 -> cv.await(g, Duration.ofNanos(r.nextInt(200_000)));
+                case 0 -> cv.awaitUninterruptibly(g);
+                case 1 -> {
+                    try {
+                        cv.await(g, Duration.ofNanos(r.nextInt(200_000)));
+                    } catch (InterruptedException e) {
+                        // lock held again
+                    }
+                }
                 case 2 -> {
                     try {
-                        cv.awaitInterruptibly(g);
+                        cv.await(g);
                     } catch (InterruptedException e) {
                         // lock held again
                     }

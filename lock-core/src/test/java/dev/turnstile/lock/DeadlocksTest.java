@@ -307,7 +307,7 @@ class DeadlocksTest {
         Thread waiter = platform("cv-waiter", () -> {
             try (MutexGuard<String> o = other.lock(); MutexGuard<String> g = m.lock()) {
                 waiting.countDown();
-                cv.await(g); // notified, it waits to re-acquire m, held by the notifier
+                cv.awaitUninterruptibly(g); // notified, it waits to re-acquire m, held by the notifier
             }
         });
         waiting.await();

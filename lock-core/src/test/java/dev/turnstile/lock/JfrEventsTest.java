@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.turnstile.lock.park.BlockingCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,7 +41,7 @@ class JfrEventsTest {
         // A detector that never reports a non-blocking thread, but lets a test act at the exact moment a
         // thread has found the lock taken and is about to wait: the one place to free the lock so that
         // the waiter wins it before it queues, deterministically.
-        BlockingCheck.register(() -> {
+        BlockingCalls.register(() -> {
             if (BEFORE_WAIT_THREAD.get() == Thread.currentThread()) {
                 Runnable action = BEFORE_WAIT_ACTION.getAndSet(null);
                 if (action != null) {

@@ -229,7 +229,7 @@ class LockRanksTest {
     }
 
     @Test
-    void aCondvarWaitResumesItsHoldWithoutARankCheck() {
+    void aCondvarWaitResumesItsHoldWithoutARankCheck() throws Exception {
         Condvar changed = new Condvar();
         try (MutexGuard<String> a = accounts.lock(); MutexGuard<String> l = ledger.lock()) {
             assertFalse(changed.await(l, Duration.ofMillis(5)), "timed out, and the ledger is held again");

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -220,10 +221,8 @@ class MutexTest {
     @Test
     void badArgumentsFailFastWithAMessage() {
         Mutex<String> m = new Mutex<>("v");
-        assertThrows(NullPointerException.class, () -> m.tryLock(null));
-        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
-                () -> m.tryLock(Duration.ofMillis(-1)));
-        assertTrue(negative.getMessage().contains("negative"));
+        assertThrows(NullPointerException.class, () -> m.tryLock((Duration) null));
+        assertThrows(NullPointerException.class, () -> m.tryLock((Instant) null));
         assertThrows(NullPointerException.class, () -> m.withLock(null));
         assertThrows(NullPointerException.class, () -> m.update(null));
         assertThrows(NullPointerException.class, () -> Mutex.builder().fairness(null));

@@ -117,7 +117,11 @@ class OwnerRecordAttackTest {
         Condvar c = new Condvar();
         MutexGuard<String> g = m.lock();
         Thread waiter = Thread.ofPlatform().start(() -> {
-            c.await(g, Duration.ofMillis(10));
+            try {
+                c.await(g, Duration.ofMillis(10));
+            } catch (InterruptedException e) {
+                throw new AssertionError("nobody interrupts the waiter", e);
+            }
             g.close();
         });
         waiter.join();

@@ -120,7 +120,10 @@ class ProfiledLockBreakTest {
                         entries.incrementAndGet();
                         if (r.nextInt(8) == 0) {
                             inside.decrementAndGet();
-                            cv.await(g, Duration.ofNanos(r.nextInt(100_000))); // releases and re-acquires
+                            // Releases and re-acquires whatever the interrupter does: the blocking await is
+                            // interruptible (as Condition.await), and one interrupted on entry throws without
+                            // releasing, which this count could not tell from one interrupted while waiting.
+                            g = cv.awaitAsync(g, Duration.ofNanos(r.nextInt(100_000))).join().guard();
                             acquisitions.incrementAndGet();
                             enter(inside, errors, "w" + id + " after await");
                         }

@@ -38,26 +38,26 @@ public final class Footprint {
         System.out.printf("%-64s %8s %8s%n", "lock", "shallow", "deep");
 
         Mutex<Object> mutex = new Mutex<>(null);
-        row("Turnstile Mutex<Object>, unlocked (value null)", mutex, shared(mutex.config()));
+        row("Turnstile Mutex<Object>, unlocked (value null)", mutex, shared(LockConfig.DEFAULT));
 
         Mutex<Object> viewed = new Mutex<>(null);
         viewed.asLock();
-        row("Turnstile Mutex, unlocked, after asLock() was called", viewed, shared(viewed.config()));
+        row("Turnstile Mutex, unlocked, after asLock() was called", viewed, shared(LockConfig.DEFAULT));
 
         Mutex<Object> contended = new Mutex<>(null);
         MutexGuard<Object> held = contended.lock();
         Thread mutexWaiter = Thread.ofPlatform().start(() -> contended.lock().close());
         awaitTrue(() -> contended.queueLength() == 1);
-        row("Turnstile Mutex, held, one thread queued", contended, shared(contended.config()));
+        row("Turnstile Mutex, held, one thread queued", contended, shared(LockConfig.DEFAULT));
         held.close();
         mutexWaiter.join();
-        row("Turnstile Mutex, unlocked again after that contention", contended, shared(contended.config()));
+        row("Turnstile Mutex, unlocked again after that contention", contended, shared(LockConfig.DEFAULT));
 
         RwLock<Object> rwLock = new RwLock<>(null);
-        row("Turnstile RwLock<Object>, unlocked (value null)", rwLock, shared(rwLock.config()));
+        row("Turnstile RwLock<Object>, unlocked (value null)", rwLock, shared(LockConfig.DEFAULT));
         RwLock<Object> rwViewed = new RwLock<>(null);
         rwViewed.asReadWriteLock();
-        row("Turnstile RwLock, unlocked, after asReadWriteLock() was called", rwViewed, shared(rwViewed.config()));
+        row("Turnstile RwLock, unlocked, after asReadWriteLock() was called", rwViewed, shared(LockConfig.DEFAULT));
         row("Turnstile Condvar, no waiters", new Condvar(), shared(LockConfig.DEFAULT));
 
         row("ReentrantLock (nonfair), unlocked", new ReentrantLock(), shared());

@@ -22,6 +22,18 @@ import java.util.concurrent.Executor;
  * <p>Callbacks must not block and should not throw; an exception thrown by {@code onGrant} is passed
  * to the current thread's uncaught-exception handler and does not disturb other deliveries. The lock
  * stays granted in that case: the front-end owns it and must release it.
+ *
+ * <h2>Who extends it</h2>
+ * A lock type built on {@link RawLock} whose asynchronous acquisitions need a node of their own:
+ * only {@link RawLock#acquireAsync} and {@link RawCondvar#enqueueAsync} (both protected) submit one.
+ * A front-end for another asynchronous framework does not need this class: it adapts the public
+ * callback level ({@code LockCallback} and {@code PendingLock} in {@code dev.turnstile.lock}), as
+ * Turnstile's Reactor and Vert.x modules do.
+ *
+ * <h2>Thread safety</h2>
+ * {@link #withdraw()} may be called from any thread at any time, concurrently with a grant: one
+ * compare-and-set under the queue's guard decides. {@link #onGrant()} and
+ * {@link #onGrantFailed(Throwable)} run at most once between them, on the delivering thread.
  */
 public abstract non-sealed class CallbackWaiter extends Waiter implements Runnable {
     private static final int UNDELIVERED = 0;
@@ -40,6 +52,8 @@ public abstract non-sealed class CallbackWaiter extends Waiter implements Runnab
     WaitTrace trace;
 
     /**
+     * A waiter not yet submitted.
+     *
      * @param mode     the lock-specific mode to acquire
      * @param executor where {@link #onGrant()} runs, or {@code null} for the granting thread's trampoline
      */
@@ -54,7 +68,9 @@ public abstract non-sealed class CallbackWaiter extends Waiter implements Runnab
     /**
      * Runs instead of {@link #onGrant()} when the grant could not be delivered (the executor refused
      * it, by {@code RejectedExecutionException} or any other exception). The lock has already been
-     * released.
+     * released (by {@link #releaseRefusedGrant}). Runs on the thread that tried to deliver.
+     *
+     * @param cause what the executor threw
      */
     protected abstract void onGrantFailed(Throwable cause);
 
@@ -66,13 +82,17 @@ public abstract non-sealed class CallbackWaiter extends Waiter implements Runnab
      *         submitted, or still being submitted by {@code acquireAsync} on another thread (call
      *         again once that returns)
      */
-    public final boolean withdraw() {
+    protected final boolean withdraw() {
         RawLock l = lock;
         return l != null && l.cancel(this);
     }
 
-    /** The lock this waiter was submitted to, or {@code null} before submission. */
-    public final RawLock lock() {
+    /**
+     * The lock this waiter was submitted to.
+     *
+     * @return the lock, or {@code null} before submission
+     */
+    protected final RawLock lock() {
         return lock;
     }
 
@@ -84,10 +104,14 @@ public abstract non-sealed class CallbackWaiter extends Waiter implements Runnab
         lock = target;
     }
 
-    /** Delivery entry point for the executor and the trampoline; not for front-ends to call. */
+    /**
+     * Delivery entry point for the executor and the trampoline; public only because
+     * {@link Runnable} is. Runs {@link #onGrant()} once, and only after the grant: a call before it,
+     * a second call, or a call after the grant was refused does nothing.
+     */
     @Override
     public final void run() {
-        if (!DELIVERY.compareAndSet(this, UNDELIVERED, DELIVERING)) {
+        if (status() != GRANTED || !DELIVERY.compareAndSet(this, UNDELIVERED, DELIVERING)) {
             return; // the grant was refused and released; a late run does nothing
         }
         try {
@@ -98,9 +122,13 @@ public abstract non-sealed class CallbackWaiter extends Waiter implements Runnab
     }
 
     /**
-     * A grant that could not be delivered: release what it holds. Returns whether
-     * {@link #onGrantFailed} should run; a subclass whose outcome another party already settled (a
-     * cancelled upgrade) returns {@code false}.
+     * A grant that could not be delivered: release what it holds. The default releases the waiter's
+     * mode on {@code granted}; a subclass whose grant must be undone otherwise (an upgrade turns
+     * back into the hold it came from) overrides it.
+     *
+     * @param granted the lock that granted this waiter
+     * @return whether {@link #onGrantFailed} should run; {@code false} for a subclass whose outcome
+     *         another party already settled (a cancelled upgrade)
      */
     protected boolean releaseRefusedGrant(RawLock granted) {
         granted.release(mode, false);

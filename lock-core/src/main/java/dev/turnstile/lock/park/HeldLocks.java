@@ -48,9 +48,11 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class HeldLocks {
     // ---------------------------------------------------------------- rank policy (LockRanks)
 
-    /** Rank policies; the ordinals of {@code LockRanks.Policy}. */
+    /** Rank policy: no check; the ordinals of {@code LockRanks.Policy}. */
     public static final int OFF = 0;
+    /** Rank policy: log a violation once per pair of locks, and let it through. */
     public static final int WARN = 1;
+    /** Rank policy: refuse a violation with {@code LockOrderViolationException}. */
     public static final int THROW = 2;
 
     private static final System.Logger LOG = System.getLogger("dev.turnstile.lock");

@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * A lock's immutable settings. Kept out of the lock object itself so that an uncontended lock stays
  * small: the lock's queue reference points at its (usually shared) configuration until the lock is
- * first contended, and at a {@link WaitQueue} that holds the configuration from then on.
+ * first contended, and at a {@link WaitQueue} that holds the configuration from then on. Share one
+ * instance between many locks where the settings are the same ({@link #DEFAULT}).
  *
  * @param fairness          how contended releases choose between waking and handing off
  * @param name              the name diagnostics show, or {@code null}
@@ -46,6 +47,12 @@ public record LockConfig(Fairness fairness, String name, NanoClock clock, long h
     public static final LockConfig DEFAULT = new LockConfig(Fairness.EVENTUAL, null, NanoClock.SYSTEM,
             DEFAULT_HAND_OFF_MEAN_NANOS, DEFAULT_LONG_HOLD_NANOS, STATISTICS_BY_DEFAULT);
 
+    /**
+     * Validates the settings.
+     *
+     * @throws NullPointerException     if {@code fairness} or {@code clock} is null
+     * @throws IllegalArgumentException if an interval is not in (0, {@link #MAX_INTERVAL_NANOS}]
+     */
     public LockConfig {
         Objects.requireNonNull(fairness, "fairness");
         Objects.requireNonNull(clock, "clock");

@@ -46,6 +46,13 @@ import java.util.concurrent.locks.LockSupport;
  * same CONDITION → CANCELLED CAS and then submits it to the lock as a fresh acquisition, so the future
  * still completes only once the lock is re-held; a cancellation withdraws it without resubmitting
  * ({@link #stopWaitingAsync}). No thread blocks at any step.
+ *
+ * <h2>Contract for subclasses</h2>
+ * A condition-variable type extends this class and calls its protected final methods; all of them
+ * are thread-safe. The caller of {@link #await} and {@link #enqueueAsync} must hold the lock it
+ * passes, in the mode it passes, and must not release it itself ({@code await} releases and
+ * re-acquires it; after {@code enqueueAsync} the caller releases it once, at once). Notifying needs
+ * no lock.
  */
 public abstract class RawCondvar {
     /** Outcome of {@link #await}: notified; the lock is held again. */
@@ -59,18 +66,25 @@ public abstract class RawCondvar {
     /** The lock the queued waiters released; guarded by the queue's guard. */
     private RawLock lock;
 
+    /** A condition variable with no waiters, not yet bound to any lock. */
     protected RawCondvar() {
     }
 
     /**
      * Releases {@code heldLock} (held by the caller in {@code mode}), waits to be notified, and
-     * re-acquires it in {@code mode} before returning, whatever the outcome.
+     * re-acquires it in {@code mode} before returning, whatever the outcome (and when it throws
+     * {@code IllegalStateException}, it never released it).
      *
-     * @param timeoutNanos the longest wait for a notification, or a negative value for no limit
+     * @param heldLock      the lock the caller holds
+     * @param mode          the mode the caller holds it in, and re-acquires it in
+     * @param interruptible whether an interrupt before the notification ends the wait
+     * @param timeoutNanos  the longest wait for a notification, or a negative value for no limit
      * @return {@link #NOTIFIED}, {@link #TIMED_OUT} or {@link #INTERRUPTED} (only if
      *         {@code interruptible}; the interrupt status is then cleared). Otherwise an interrupt
      *         received while waiting is kept as the interrupt status.
-     * @throws IllegalStateException if waiters of another lock are queued; the lock is still held
+     * @throws IllegalStateException if waiters of another lock are queued, or the current thread must
+     *                               not block and the {@code BlockingCalls} policy is strict; the
+     *                               lock is still held
      */
     protected final int await(RawLock heldLock, int mode, boolean interruptible, long timeoutNanos) {
         final boolean timed = timeoutNanos >= 0;
@@ -145,6 +159,8 @@ public abstract class RawCondvar {
      * notified, the waiter is requeued onto the lock and its {@code onGrant} runs when the lock is
      * granted to it again. See "Asynchronous waiters" above.
      *
+     * @param heldLock the lock the caller holds in {@code waiter}'s mode
+     * @param waiter   a new waiter (single-use), in the mode the lock is held in
      * @throws IllegalStateException if waiters of another lock are queued; nothing was queued
      */
     protected final void enqueueAsync(RawLock heldLock, CallbackWaiter waiter) {
@@ -157,6 +173,7 @@ public abstract class RawCondvar {
      * notify took it first: withdrawn with the same CONDITION → CANCELLED compare-and-set as a thread.
      * A withdrawn waiter owns nothing; {@link #reacquireAsync} submits it to its lock again.
      *
+     * @param waiter a waiter queued by {@link #enqueueAsync}
      * @return {@code true} if withdrawn here; {@code false} if it was notified first (it is then on,
      *         or on its way to, the lock's queue)
      */
@@ -167,12 +184,19 @@ public abstract class RawCondvar {
     /**
      * Whether a notify took {@code waiter}. Reliable once {@link #stopWaitingAsync} has returned
      * {@code false} for it (that call synchronizes with the notify through the queue's guard).
+     *
+     * @param waiter a waiter queued by {@link #enqueueAsync}
+     * @return whether it was notified
      */
     protected final boolean wasNotified(CallbackWaiter waiter) {
         return waiter.notified;
     }
 
-    /** Submits a waiter withdrawn by {@link #stopWaitingAsync} to its lock as a fresh acquisition. */
+    /**
+     * Submits a waiter withdrawn by {@link #stopWaitingAsync} to its lock as a fresh acquisition.
+     *
+     * @param waiter a waiter that {@link #stopWaitingAsync} withdrew
+     */
     protected final void reacquireAsync(CallbackWaiter waiter) {
         waiter.lock().submitAsync(waiter);
     }
@@ -212,6 +236,7 @@ public abstract class RawCondvar {
      * Notifies the longest waiter ({@code all == false}) or every waiter, moving them onto their
      * lock's queue.
      *
+     * @param all {@code true} to notify every waiter, {@code false} for the longest-waiting one
      * @return how many waiters were notified
      */
     protected final int notifyWaiters(boolean all) {
@@ -242,8 +267,13 @@ public abstract class RawCondvar {
         return count;
     }
 
-    /** The number of waiters not yet notified (an estimate unless quiescent); for introspection. */
-    public final int waiterCount() {
+    /**
+     * The number of waiters not yet notified. Protected so that each condition type decides what it
+     * publishes ({@code Condvar} makes it public).
+     *
+     * @return exact while quiescent, a recent value otherwise
+     */
+    protected int waiterCount() {
         return waiters.size();
     }
 }

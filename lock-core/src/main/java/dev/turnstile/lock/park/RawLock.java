@@ -36,7 +36,7 @@ import java.util.function.Function;
  *
  * <h3>Who changes what</h3>
  * <ul>
- *   <li>Lock bits: anyone, by compare-and-set, carrying both core bits unchanged. An acquisition
+ *   <li>Lock bits: anyone, by compare-and-set, carrying the core bits unchanged. An acquisition
  *       that does not wait is one CAS and allocates nothing.</li>
  *   <li>QUEUED and SIGNAL: only while holding the queue guard, in the same CAS as the lock-bit
  *       change that goes with them (a release, a grant) or on a word where the head cannot acquire
@@ -112,16 +112,41 @@ import java.util.function.Function;
  * acquisitions are checked against, and recorded in, their acquirer's {@link HeldLocks}, and a thread
  * waiting for it records its wait there for {@link DeadlockSearch}. An untracked lock reads the
  * {@code tracking} field and does nothing more.
+ *
+ * <h2>Contract for subclasses</h2>
+ * A lock type extends this class (the JDK's {@code AbstractQueuedSynchronizer} plays the same role,
+ * but is held in a field; extending keeps an unlocked lock one object). It implements
+ * {@link #canAcquire}, {@link #acquired} and {@link #released} as pure functions of the lock bits
+ * and a <em>mode</em> (an {@code int} of its own choosing: exclusive, shared, …), optionally
+ * overrides the barging rules ({@link #bargesPastWaiters}, {@link #bargesPastHead},
+ * {@link #jumpsQueue}), and calls the final acquire and release methods. Every method here is
+ * thread-safe. A subclass must:
+ * <ul>
+ *   <li>never change the {@link #CORE_BITS} itself: a fast path may
+ *       {@link #casState compare-and-set} the state word only from a value whose core bits it
+ *       carries over unchanged (the usual fast path is {@code casState(0, HELD)}, which cannot
+ *       succeed while anyone is queued or while the lock is {@link #PROFILED}: then the core's
+ *       paths do the work and record it);</li>
+ *   <li>call {@link #release} exactly once per acquisition that succeeded, in the mode that
+ *       acquired (any thread may release: the owner thread the core records for the JVM's tools is
+ *       a diagnostic, not a permission);</li>
+ *   <li>keep the three functions free of side effects and of blocking: they run under the queue's
+ *       guard, possibly several times per decision, on whichever thread is admitting waiters.</li>
+ * </ul>
+ * A <em>transition</em> mode (a downgrade) is a mode that is only ever released: {@link #released}
+ * maps the bits of one hold to those of another, and the release admits whoever fits the new bits.
+ *
+ * @serial exclude
  */
 @SuppressWarnings("serial") // an AbstractOwnableSynchronizer for the JVM's tools, never serialized (writeObject)
 public abstract class RawLock extends AbstractOwnableSynchronizer {
-    /** Set while the wait queue is non-empty; owned by the core. */
+    /** Bit 31 of the state word, set while the wait queue is non-empty; owned by the core. */
     protected static final int QUEUED = 1 << 31;
-    /** Set while the head of the queue needs a release to act for it; owned by the core. */
+    /** Bit 30 of the state word, set while the head of the queue needs a release to act for it; owned by the core. */
     protected static final int SIGNAL = 1 << 30;
-    /** Set while the core records this lock's acquisitions and holds ({@link Diagnostics}); owned by the core. */
+    /** Bit 29 of the state word, set while the core records this lock's acquisitions and holds ({@link Diagnostics}); owned by the core. */
     protected static final int PROFILED = 1 << 29;
-    /** The core's bits; a lock's own bits are the other 29. */
+    /** The core's bits ({@link #QUEUED} | {@link #SIGNAL} | {@link #PROFILED}); a lock's own bits are the other 29. */
     protected static final int CORE_BITS = QUEUED | SIGNAL | PROFILED;
 
     /** Outcome of a blocking acquisition: the mode is held. */
@@ -155,9 +180,11 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     private final LockTracking tracking;
 
     /**
-     * A lock with the given settings, tracked if deadlock detection is on for every lock.
+     * An unlocked lock (state word 0) with no wait queue yet, tracked if deadlock detection is on
+     * for every lock.
      *
-     * @param config the lock's settings
+     * @param config the lock's settings, not null; usually shared by many locks (see
+     *               {@link LockConfig#DEFAULT})
      */
     protected RawLock(LockConfig config) {
         this(config, null);
@@ -181,19 +208,44 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
 
     // ---------------------------------------------------------------- the lock's part
 
-    /** Whether {@code mode} may be acquired while the lock bits are {@code lockBits}. */
+    /**
+     * Whether {@code mode} may be acquired while the lock bits are {@code lockBits}. Pure: called
+     * under the queue's guard, possibly more than once per decision.
+     *
+     * @param lockBits the lock's 29 bits of the state word (the core bits masked off)
+     * @param mode     the mode a waiter or an arrival asks for
+     * @return {@code true} if {@code mode} fits beside the holds that {@code lockBits} describe
+     */
     protected abstract boolean canAcquire(int lockBits, int mode);
 
-    /** The lock bits after {@code mode} is acquired; called only when {@link #canAcquire} holds. */
+    /**
+     * The lock bits after {@code mode} is acquired. Pure; called only when {@link #canAcquire}
+     * holds for the same arguments.
+     *
+     * @param lockBits the lock bits before the acquisition
+     * @param mode     the mode acquired
+     * @return the lock bits with one more holder of {@code mode}; the two top bits must be 0
+     */
     protected abstract int acquired(int lockBits, int mode);
 
-    /** The lock bits after one holder of {@code mode} releases. */
+    /**
+     * The lock bits after one holder of {@code mode} releases (or, for a transition mode, after one
+     * hold is turned into another). Pure. It may throw to refuse a release that the bits cannot
+     * express (the state word is then left unchanged and the exception reaches the releaser).
+     *
+     * @param lockBits the lock bits before the release
+     * @param mode     the mode released, or a transition mode
+     * @return the lock bits after the release; the two top bits must be 0
+     */
     protected abstract int released(int lockBits, int mode);
 
     /**
      * Whether an arrival in {@code mode} may take the lock past queued waiters when the fairness
      * policy allows barging at all. A read lock answers {@code false} for readers so that a queued
-     * writer is not starved.
+     * writer is not starved. The default answers {@code true}.
+     *
+     * @param mode the arrival's mode
+     * @return whether it may barge past queued waiters
      */
     protected boolean bargesPastWaiters(int mode) {
         return true;
@@ -204,7 +256,11 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      * the lock whenever {@link #canAcquire} allows, and if it must wait, it waits at the front of the
      * queue. For acquisitions that convert or extend a hold the caller already has (a read lock's
      * upgrade, a recursive read), which every queued waiter is waiting behind anyway: queued at the
-     * back, they would wait for those waiters, which wait for them.
+     * back, they would wait for those waiters, which wait for them. The default answers
+     * {@code false}.
+     *
+     * @param mode the arrival's mode
+     * @return whether it ignores queued waiters and waits at the front
      */
     protected boolean jumpsQueue(int mode) {
         return false;
@@ -212,7 +268,10 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
 
     /**
      * Whether the lock bits {@code lockBits} (of a held lock) mean one exclusive holder: the holds whose
-     * duration diagnostics time ({@link Diagnostics}). {@code false} by default.
+     * duration diagnostics time (statistics and the long-hold JFR event). {@code false} by default.
+     *
+     * @param lockBits the lock bits of a held lock
+     * @return whether they describe one exclusive hold
      */
     protected boolean heldExclusively(int lockBits) {
         return false;
@@ -222,6 +281,9 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      * Whether holding {@code mode} (or releasing it) is an exclusive hold that a thread owns in the
      * JVM's eyes ({@link AbstractOwnableSynchronizer}): a mutex's lock, a read lock's write lock, and
      * the transitions that end one (a downgrade). Shared holds have no single owner.
+     *
+     * @param mode a mode, or a transition mode, of this lock
+     * @return whether it is an exclusive hold; {@code false} by default
      */
     protected boolean exclusive(int mode) {
         return false;
@@ -231,14 +293,20 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      * Whether an acquirer that holds this lock as {@code heldKind} may acquire it again in
      * {@code mode} without waiting for itself (a read lock's recursive read). Rank checks let such an
      * acquisition through.
+     *
+     * @param heldKind the mode the acquirer holds the lock in
+     * @param mode     the mode it asks for now
+     * @return whether that is a re-entry that cannot wait for itself; {@code false} by default
      */
     protected boolean reentrant(int heldKind, int mode) {
         return false;
     }
 
     /**
-     * What {@code mode} (or a hold kind) is called in diagnostics (JFR events, deadlock reports):
-     * {@code "exclusive"} by default.
+     * What {@code mode} (or a hold kind) is called in diagnostics (JFR events, deadlock reports).
+     *
+     * @param mode a mode of this lock
+     * @return its name; {@code "exclusive"} by default
      */
     protected String modeName(int mode) {
         return "exclusive";
@@ -246,18 +314,33 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
 
     // ---------------------------------------------------------------- state word
 
-    /** The whole state word: the lock's bits and the core's. */
+    /**
+     * The whole state word (a volatile read): the lock's bits and the core's.
+     *
+     * @return the state word
+     */
     protected final int state() {
         return state;
     }
 
-    /** One compare-and-set of the whole state word; for a lock's own fast paths. */
+    /**
+     * One compare-and-set of the whole state word (volatile semantics), for a lock's own fast
+     * paths. {@code update} must carry {@code expect}'s {@link #CORE_BITS} unchanged.
+     *
+     * @param expect the word the caller read
+     * @param update the word to publish
+     * @return whether the word was {@code expect} and is now {@code update}
+     */
     protected final boolean casState(int expect, int update) {
         return STATE.compareAndSet(this, expect, update);
     }
 
-    /** The lock's configuration. */
-    public final LockConfig config() {
+    /**
+     * The lock's configuration.
+     *
+     * @return the settings the lock was created with
+     */
+    protected final LockConfig config() {
         Object q = queue;
         return q instanceof WaitQueue wq ? wq.config : (LockConfig) q;
     }
@@ -265,9 +348,11 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     // ---------------------------------------------------------------- acquire
 
     /**
-     * One attempt without waiting.
+     * One attempt without waiting. Never queues, never blocks.
      *
+     * @param mode        the mode to acquire
      * @param pastWaiters whether to take a free lock even though waiters are queued
+     * @return whether {@code mode} is now held
      */
     protected final boolean tryAcquire(int mode, boolean pastWaiters) {
         return tryAcquire(mode, pastWaiters, true);
@@ -319,7 +404,11 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      * headed by a reader, as {@code ReentrantReadWriteLock} does, never one headed by a waiting
      * writer. Any mode that may barge at all also passes a head that is in flight (woken, competing):
      * it arms again if it loses, and from then on the queue holds arrivals back; the fairness timer
-     * hands the lock to it within about a timer interval.
+     * hands the lock to it within about a timer interval. The default answers {@code false}.
+     *
+     * @param mode     the arrival's mode
+     * @param headMode the mode the head of the queue waits for
+     * @return whether the arrival may take the lock past that head
      */
     protected boolean bargesPastHead(int mode, int headMode) {
         return false;
@@ -333,11 +422,20 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
 
     /**
      * Blocks the current thread until {@code mode} is acquired, the timeout elapses, or (if
-     * {@code interruptible}) the thread is interrupted.
+     * {@code interruptible}) the thread is interrupted. Tries first (barging as the fairness policy
+     * and {@link #bargesPastWaiters} allow), spins briefly on a platform thread while nobody is
+     * queued, then queues and parks with this lock as the blocker. A zero timeout makes that one
+     * attempt (and the spin) and then gives up. A waiter that gives up (timeout, interrupt) has
+     * left the queue when this returns. Before the current thread would wait, the
+     * {@code BlockingCalls} policy is applied, which may throw (strict mode) with nothing changed.
      *
-     * @param timeoutNanos the longest wait, or a negative value for no limit
+     * @param mode          the mode to acquire
+     * @param interruptible whether an interrupt ends the wait
+     * @param timeoutNanos  the longest wait, or a negative value for no limit
      * @return {@link #ACQUIRED}, {@link #TIMED_OUT} or {@link #INTERRUPTED}; on INTERRUPTED the
      *         interrupt status is cleared, otherwise an interrupt received while waiting is restored
+     * @throws IllegalStateException if the current thread must not block and the
+     *                               {@code BlockingCalls} policy is strict; nothing was acquired
      */
     protected final int acquireBlocking(int mode, boolean interruptible, long timeoutNanos) {
         return acquireBlocking(mode, interruptible, timeoutNanos, null, false);
@@ -629,7 +727,10 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
 
     /**
      * Submits an asynchronous acquisition: {@code waiter}'s callback runs once the lock is granted,
-     * at once (through the trampoline or its executor) if the lock is free.
+     * at once (through the trampoline or its executor) if the lock is free. Never blocks.
+     *
+     * @param waiter a new waiter, in the mode it asks for
+     * @throws IllegalStateException if {@code waiter} was submitted before (a waiter is single-use)
      */
     protected final void acquireAsync(CallbackWaiter waiter) {
         waiter.bind(this);
@@ -662,6 +763,8 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      * asynchronous front-end may complete an uncontended acquisition directly on the caller's stack,
      * without a {@link CallbackWaiter}, only when this is {@code false}: inside a delivery the grant
      * must go through the trampoline (via {@link #acquireAsync}) so that release chains stay flat.
+     *
+     * @return whether a grant delivery is running on the current thread
      */
     protected static boolean isDeliveringGrants() {
         return Trampoline.isDraining();
@@ -706,8 +809,11 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     // ---------------------------------------------------------------- release
 
     /**
-     * Releases one holder of {@code mode}.
+     * Releases one holder of {@code mode} (or applies a transition mode), and acts for the queue:
+     * admits whoever fits, or wakes the head, as the fairness policy says. Never blocks; callbacks
+     * granted by it may run on the calling thread before it returns (through the trampoline).
      *
+     * @param mode the mode released, or a transition mode
      * @param fair hand the lock to the longest waiter instead of letting arrivals barge
      */
     protected final void release(int mode, boolean fair) {
@@ -1007,6 +1113,8 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      * Before the current thread acquires {@code mode}: nothing for an untracked lock ({@code null});
      * for a tracked one, the rank check against what the thread holds, and its holdings.
      *
+     * @param mode the mode the current thread is about to acquire
+     * @return the current thread's holdings, to pass to {@link #recordHold}, or {@code null}
      * @throws dev.turnstile.lock.LockOrderViolationException if the rank policy refuses the acquisition
      */
     protected final HeldLocks threadAcquiring(int mode) {
@@ -1023,6 +1131,8 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      * Before an asynchronous task acquires {@code mode}: the rank check against what the task holds
      * (nothing for an untracked lock, or a task without holdings).
      *
+     * @param task the task's holdings, or {@code null}
+     * @param mode the mode the task is about to acquire
      * @throws dev.turnstile.lock.LockOrderViolationException if the rank policy refuses the acquisition
      */
     protected final void taskAcquiring(HeldLocks task, int mode) {
@@ -1038,6 +1148,8 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      * condition of a lock ranked below another lock held would re-acquire out of order), so it is
      * checked now, before anything changes.
      *
+     * @param holdings where the hold is recorded, or {@code null}
+     * @param mode     the mode the wait re-acquires
      * @throws dev.turnstile.lock.LockOrderViolationException if the rank policy refuses it
      */
     protected final void resumingHold(HeldLocks holdings, int mode) {
@@ -1050,6 +1162,8 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     /**
      * Records a hold of kind {@code kind} in {@code holdings} (nothing if {@code null} or untracked).
      *
+     * @param holdings the acquirer's holdings, or {@code null}
+     * @param kind     the kind of hold taken
      * @return the holdings the hold is recorded in, or {@code null}
      */
     protected final HeldLocks recordHold(HeldLocks holdings, int kind) {
@@ -1060,28 +1174,47 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
         return holdings;
     }
 
-    /** Records that a hold recorded in {@code holdings} ended (nothing if {@code null}); any thread. */
+    /**
+     * Records that a hold recorded in {@code holdings} ended (nothing if {@code null}); any thread.
+     *
+     * @param holdings where the hold was recorded, or {@code null}
+     * @param kind     the kind of hold released
+     */
     protected final void recordRelease(HeldLocks holdings, int kind) {
         if (holdings != null) {
             holdings.released(this, kind);
         }
     }
 
-    /** Records that a task waits for {@code node}'s acquisition of this lock (tracked locks only). */
+    /**
+     * Records that a task waits for {@code node}'s acquisition of this lock (tracked locks only).
+     *
+     * @param task the task's holdings, or {@code null}
+     * @param node the queued acquisition
+     */
     protected final void recordTaskWait(HeldLocks task, CallbackWaiter node) {
         if (task != null && tracking != null) {
             task.waitingFor(this, node);
         }
     }
 
-    /** The task's wait for {@code node} is over. */
+    /**
+     * The task's wait for {@code node} is over.
+     *
+     * @param task the task's holdings, or {@code null}
+     * @param node the acquisition that was waiting
+     */
     protected final void recordTaskWaitOver(HeldLocks task, CallbackWaiter node) {
         if (task != null && tracking != null) {
             task.doneWaiting(node);
         }
     }
 
-    /** The rank and tracking of this lock, or {@code null} if untracked. */
+    /**
+     * The rank and tracking of this lock, for diagnostics.
+     *
+     * @return the tracking, or {@code null} if the lock is untracked
+     */
     public final LockTracking tracking() {
         return tracking;
     }
@@ -1151,7 +1284,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     // ---------------------------------------------------------------- queue and introspection
 
     /** The wait queue, created on first use. */
-    protected final WaitQueue waitQueue() {
+    final WaitQueue waitQueue() {
         Object q = queue;
         if (q instanceof WaitQueue wq) {
             return wq;
@@ -1164,30 +1297,52 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     /**
      * Per-lock side state kept in the wait queue (created if needed), so the lock needs no field for
      * it. Pass a non-capturing factory (a static method reference) and the call allocates nothing
-     * once the attachment exists.
+     * once the attachment exists. Creating it creates the wait queue (the first time).
+     *
+     * @param factory creates the attachment from this lock; threads that race may each call it,
+     *                and one result is installed for good
+     * @param <A>     the attachment's type; one attachment per lock, so one type per lock class
+     * @return the attachment, created by {@code factory} on the first call
      */
     protected final <A> A attachment(Function<RawLock, A> factory) {
         return waitQueue().attachment(this, factory);
     }
 
-    /** The wait queue if the lock has ever needed one, else {@code null}; for introspection. */
+    /**
+     * The wait queue if the lock has ever needed one, for diagnostics (its counters of hand-offs and
+     * wake-ups). Reading it creates nothing.
+     *
+     * @return the wait queue, or {@code null} if the lock was never contended (nor given side state)
+     */
     public final WaitQueue waitQueueIfPresent() {
         return queue instanceof WaitQueue q ? q : null;
     }
 
-    /** The number of queued waiters (an estimate unless the lock is quiescent). */
-    public final int queueLength() {
+    /**
+     * The number of queued waiters: exact while the lock is quiescent, a recent value otherwise.
+     * Protected so that each lock type decides what it publishes; {@code Mutex} and {@code RwLock}
+     * make it public.
+     *
+     * @return the number of waiters in the queue
+     */
+    protected int queueLength() {
         return queue instanceof WaitQueue q ? q.size() : 0;
     }
 
-    /** Whether any waiter is queued. */
-    public final boolean hasQueuedWaiters() {
+    /**
+     * Whether any waiter is queued (the QUEUED bit: a volatile read, no guard). Protected for the
+     * same reason as {@link #queueLength()}.
+     *
+     * @return whether the wait queue is not empty
+     */
+    protected boolean hasQueuedWaiters() {
         return (state & QUEUED) != 0;
     }
 
     /**
-     * A snapshot of this lock's statistics, or {@code null} if it was built without them; for the
-     * typed locks' {@code statistics()}.
+     * A snapshot of this lock's statistics, for the typed locks' {@code statistics()}.
+     *
+     * @return the snapshot, or {@code null} if the lock was built without statistics
      */
     protected final dev.turnstile.lock.LockStatistics statisticsSnapshot() {
         return Diagnostics.snapshot(this);

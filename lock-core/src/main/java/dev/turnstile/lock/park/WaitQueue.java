@@ -32,6 +32,12 @@ import java.util.function.Function;
  *   <li>one attachment slot for per-lock side state that must not cost an uncontended lock a field;</li>
  *   <li>the lock's {@link LockProbe} while the core records its acquisitions (statistics, JFR).</li>
  * </ul>
+ *
+ * <h2>What code outside the core may do</h2>
+ * Read it: {@link #size()}, {@link #handOffs()}, {@link #wakeUps()} and {@link #config()} are safe
+ * from any thread (the counters take the guard briefly; {@code size} is a volatile read). Everything
+ * that changes the queue belongs to {@link RawLock}. Obtain it with
+ * {@link RawLock#waitQueueIfPresent()}.
  */
 public final class WaitQueue {
     final LockConfig config;
@@ -233,12 +239,21 @@ public final class WaitQueue {
 
     // ---- introspection (any thread)
 
-    /** The number of queued waiters: exact under the guard, a recent value otherwise. */
+    /**
+     * The number of queued waiters.
+     *
+     * @return exact while the lock is quiescent, a recent value otherwise
+     */
     public int size() {
         return size;
     }
 
-    /** Contended releases that handed the lock straight to a waiter. */
+    /**
+     * Contended releases (and cancellations) that handed the lock straight to waiters, counting each
+     * admission once however many waiters it admitted.
+     *
+     * @return the count since the queue was created
+     */
     public long handOffs() {
         lock();
         try {
@@ -248,7 +263,11 @@ public final class WaitQueue {
         }
     }
 
-    /** Contended releases that freed the lock and woke a waiter to compete for it. */
+    /**
+     * Contended releases that freed the lock and woke the head of the queue to compete for it.
+     *
+     * @return the count since the queue was created
+     */
     public long wakeUps() {
         lock();
         try {
@@ -258,7 +277,11 @@ public final class WaitQueue {
         }
     }
 
-    /** This lock's configuration. */
+    /**
+     * The configuration of the lock this queue belongs to.
+     *
+     * @return the lock's settings
+     */
     public LockConfig config() {
         return config;
     }

@@ -39,6 +39,10 @@ import java.lang.invoke.VarHandle;
  * <p>{@code prev}/{@code next} are read and written only under the queue guard, with one exception:
  * the releaser walks the chain of CLAIMED waiters it detached, reading {@code next} before it
  * publishes the final status.
+ *
+ * <p>The class is sealed: the core knows exactly two kinds of waiter. Code outside the core sees a
+ * waiter only through {@link #isGranted()} and {@link #isCancelled()}, and creates asynchronous
+ * ones by extending {@link CallbackWaiter}.
  */
 public abstract sealed class Waiter permits ThreadWaiter, CallbackWaiter {
     /**
@@ -80,13 +84,23 @@ public abstract sealed class Waiter permits ThreadWaiter, CallbackWaiter {
         return STATUS.compareAndSet(this, expect, update);
     }
 
-    /** Whether the lock has been granted to this waiter (it owns the lock, or will as soon as told). */
+    /**
+     * Whether the lock has been granted to this waiter: it owns the lock, or (a callback) will as
+     * soon as it is told. A volatile read; any thread.
+     *
+     * @return {@code true} once granted; never {@code false} again after that
+     */
     public final boolean isGranted() {
         int s = status;
         return s == GRANTED || (s == CLAIMED && this instanceof CallbackWaiter);
     }
 
-    /** Whether this waiter was withdrawn before it was granted. */
+    /**
+     * Whether this waiter was withdrawn before it was granted (timeout, interrupt, cancellation).
+     * A volatile read; any thread.
+     *
+     * @return {@code true} once withdrawn; a withdrawn waiter owns nothing
+     */
     public final boolean isCancelled() {
         return status == CANCELLED;
     }

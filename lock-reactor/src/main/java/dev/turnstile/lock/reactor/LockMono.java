@@ -71,6 +71,7 @@ final class LockMono<G> extends Mono<G> implements Scannable {
     }
 
     @Override
+    @SuppressWarnings("rawtypes") // Reactor declares scanUnsafe(Attr) with the raw type
     public Object scanUnsafe(Attr key) {
         if (key == Attr.RUN_STYLE) {
             return Attr.RunStyle.ASYNC;
@@ -254,6 +255,7 @@ final class LockMono<G> extends Mono<G> implements Scannable {
         }
 
         @Override
+        @SuppressWarnings("rawtypes") // Reactor declares scanUnsafe(Attr) with the raw type
         public Object scanUnsafe(Attr key) {
             if (key == Attr.ACTUAL) {
                 return actual;

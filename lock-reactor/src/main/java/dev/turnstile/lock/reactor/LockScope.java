@@ -228,6 +228,7 @@ final class LockScope<G, R> extends Operators.DeferredSubscription
     }
 
     @Override
+    @SuppressWarnings("rawtypes") // Reactor declares scanUnsafe(Attr) with the raw type
     public Object scanUnsafe(Attr key) {
         if (key == Attr.ACTUAL) {
             return actual;
@@ -268,6 +269,7 @@ final class LockScope<G, R> extends Operators.DeferredSubscription
         }
 
         @Override
+        @SuppressWarnings("rawtypes") // Reactor declares scanUnsafe(Attr) with the raw type
         public Object scanUnsafe(Attr key) {
             return key == Attr.RUN_STYLE ? Attr.RunStyle.ASYNC : key == Attr.RUN_ON ? scheduler : null;
         }
@@ -295,6 +297,7 @@ final class LockScope<G, R> extends Operators.DeferredSubscription
         }
 
         @Override
+        @SuppressWarnings("rawtypes") // Reactor declares scanUnsafe(Attr) with the raw type
         public Object scanUnsafe(Attr key) {
             return key == Attr.RUN_STYLE ? Attr.RunStyle.ASYNC : key == Attr.RUN_ON ? scheduler : null;
         }

@@ -10,6 +10,7 @@ import dev.turnstile.lock.RwLock;
 import dev.turnstile.lock.UpgradableGuard;
 import dev.turnstile.lock.WriteGuard;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
@@ -150,7 +151,7 @@ public final class ReactorLocks {
     /**
      * Acquires {@code mutex} if it is granted within {@code timeout}; otherwise the acquisition
      * leaves the queue and the {@code Mono} fails with a {@link LockTimeoutException} naming the
-     * mutex and the wait. A zero timeout makes one attempt that respects the fairness policy. The
+     * mutex and the wait. A zero or negative timeout makes one attempt that respects the fairness policy. The
      * timer runs on {@code Schedulers.parallel()} (under {@code StepVerifier.withVirtualTime}, on
      * virtual time), and the timeout error is signalled there.
      *
@@ -158,8 +159,7 @@ public final class ReactorLocks {
      * @param timeout the longest wait
      * @param <T>     the type of the guarded value
      * @return a cold {@code Mono} of the guard
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws NullPointerException if an argument is null
      */
     public static <T> Mono<MutexGuard<T>> tryLock(Mutex<T> mutex, Duration timeout) {
         Objects.requireNonNull(mutex, "mutex");
@@ -175,13 +175,47 @@ public final class ReactorLocks {
      * @param scheduler runs the timer and signals the outcome
      * @param <T>       the type of the guarded value
      * @return a cold {@code Mono} of the guard
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws NullPointerException if an argument is null
      */
     public static <T> Mono<MutexGuard<T>> tryLock(Mutex<T> mutex, Duration timeout, Scheduler scheduler) {
         Objects.requireNonNull(mutex, "mutex");
         Objects.requireNonNull(scheduler, "scheduler");
         return LockMono.timed(Acquirer.mutex(mutex), scheduler, checkTimeout(timeout), scheduler);
+    }
+
+    /**
+     * As {@link #tryLock(Mutex, Duration)}, until a wall-clock {@code deadline}: each subscription
+     * reads the clock when it subscribes and waits for what is left (one attempt if the deadline has
+     * passed).
+     *
+     * @param mutex    the mutex
+     * @param deadline when to give up
+     * @param <T>      the type of the guarded value
+     * @return a cold {@code Mono} of the guard
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Mono<MutexGuard<T>> tryLock(Mutex<T> mutex, Instant deadline) {
+        Objects.requireNonNull(mutex, "mutex");
+        Objects.requireNonNull(deadline, "deadline");
+        return Mono.defer(() -> tryLock(mutex, until(deadline)));
+    }
+
+    /**
+     * As {@link #tryLock(Mutex, Instant)}, with the timer on {@code scheduler} and the guard
+     * signalled there too.
+     *
+     * @param mutex     the mutex
+     * @param deadline  when to give up
+     * @param scheduler runs the timer and signals the outcome
+     * @param <T>       the type of the guarded value
+     * @return a cold {@code Mono} of the guard
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Mono<MutexGuard<T>> tryLock(Mutex<T> mutex, Instant deadline, Scheduler scheduler) {
+        Objects.requireNonNull(mutex, "mutex");
+        Objects.requireNonNull(deadline, "deadline");
+        Objects.requireNonNull(scheduler, "scheduler");
+        return Mono.defer(() -> tryLock(mutex, until(deadline), scheduler));
     }
 
     /**
@@ -296,12 +330,27 @@ public final class ReactorLocks {
      * @param timeout the longest wait
      * @param <T>     the type of the guarded value
      * @return a cold {@code Mono} of the read guard
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws NullPointerException if an argument is null
      */
     public static <T> Mono<ReadGuard<T>> tryRead(RwLock<T> lock, Duration timeout) {
         Objects.requireNonNull(lock, "lock");
         return LockMono.timed(Acquirer.read(lock), null, checkTimeout(timeout), Schedulers.parallel());
+    }
+
+    /**
+     * A read hold if granted before a wall-clock {@code deadline}, read at each subscription (as
+     * {@link #tryLock(Mutex, Instant)}).
+     *
+     * @param lock     the lock
+     * @param deadline when to give up
+     * @param <T>      the type of the guarded value
+     * @return a cold {@code Mono} of the read guard
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Mono<ReadGuard<T>> tryRead(RwLock<T> lock, Instant deadline) {
+        Objects.requireNonNull(lock, "lock");
+        Objects.requireNonNull(deadline, "deadline");
+        return Mono.defer(() -> tryRead(lock, until(deadline)));
     }
 
     /**
@@ -339,12 +388,27 @@ public final class ReactorLocks {
      * @param timeout the longest wait
      * @param <T>     the type of the guarded value
      * @return a cold {@code Mono} of the write guard
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws NullPointerException if an argument is null
      */
     public static <T> Mono<WriteGuard<T>> tryWrite(RwLock<T> lock, Duration timeout) {
         Objects.requireNonNull(lock, "lock");
         return LockMono.timed(Acquirer.write(lock), null, checkTimeout(timeout), Schedulers.parallel());
+    }
+
+    /**
+     * The write hold if granted before a wall-clock {@code deadline}, read at each subscription (as
+     * {@link #tryLock(Mutex, Instant)}).
+     *
+     * @param lock     the lock
+     * @param deadline when to give up
+     * @param <T>      the type of the guarded value
+     * @return a cold {@code Mono} of the write guard
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Mono<WriteGuard<T>> tryWrite(RwLock<T> lock, Instant deadline) {
+        Objects.requireNonNull(lock, "lock");
+        Objects.requireNonNull(deadline, "deadline");
+        return Mono.defer(() -> tryWrite(lock, until(deadline)));
     }
 
     /**
@@ -614,8 +678,7 @@ public final class ReactorLocks {
      * @param timeout the longest wait for a notification
      * @param <T>     the type of the mutex's value
      * @return a {@code Mono} of the wake-up
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws NullPointerException if an argument is null
      */
     public static <T> Mono<Condvar.Wakeup<T>> await(Condvar condvar, MutexGuard<T> guard, Duration timeout) {
         Objects.requireNonNull(condvar, "condvar");
@@ -623,13 +686,36 @@ public final class ReactorLocks {
         return LockMono.of(Acquirer.await(condvar, guard, checkTimeout(timeout)), null);
     }
 
+    /**
+     * As {@link #await(Condvar, MutexGuard, Duration)}, until a wall-clock {@code deadline} read when
+     * the {@code Mono} is subscribed (a deadline that has passed ends the wait at once, and the
+     * {@code Mono} emits once the mutex is held again).
+     *
+     * @param condvar  the condition variable
+     * @param guard    holds the mutex; consumed when the wait starts
+     * @param deadline when to stop waiting for a notification
+     * @param <T>      the type of the mutex's value
+     * @return a {@code Mono} of the wake-up
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Mono<Condvar.Wakeup<T>> awaitUntil(Condvar condvar, MutexGuard<T> guard, Instant deadline) {
+        Objects.requireNonNull(condvar, "condvar");
+        Objects.requireNonNull(guard, "guard");
+        Objects.requireNonNull(deadline, "deadline");
+        return Mono.defer(() -> await(condvar, guard, until(deadline)));
+    }
+
     // ---------------------------------------------------------------- arguments
 
+    /** The wait left until {@code deadline} on the wall clock, now; zero once it has passed. */
+    private static Duration until(Instant deadline) {
+        Duration left = Duration.between(Instant.now(), deadline);
+        return left.isNegative() ? Duration.ZERO : left;
+    }
+
+    /** A non-positive wait means one attempt, as in lock-core and {@code java.util.concurrent}: never an error. */
     private static Duration checkTimeout(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative()) {
-            throw new IllegalArgumentException("timeout must not be negative: " + timeout);
-        }
-        return timeout;
+        return timeout.isNegative() ? Duration.ZERO : timeout;
     }
 }

@@ -135,7 +135,7 @@ abstract class Acquisition<G, V> implements LockCallback<G>, PendingAcquisition<
         if (nanos == Long.MAX_VALUE) {
             return; // longer than any timer can say: wait as long as it takes
         }
-        Timeout t = new Timeout(wait, name);
+        Timeout t = new Timeout(wait.isNegative() ? Duration.ZERO : wait, name);
         timeout = t;
         if (nanos == 0L) {
             timedOut();

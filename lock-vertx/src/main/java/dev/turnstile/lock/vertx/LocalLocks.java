@@ -87,18 +87,14 @@ public final class LocalLocks {
     /**
      * Acquires the lock called {@code name} if it is granted within {@code timeoutMillis}; otherwise
      * the waiter leaves the queue and the future fails with
-     * {@link dev.turnstile.lock.LockTimeoutException}. Zero makes one attempt.
+     * {@link dev.turnstile.lock.LockTimeoutException}. Zero or negative makes one attempt.
      *
      * @param name          the lock's name
-     * @param timeoutMillis the longest wait, in milliseconds
+     * @param timeoutMillis the longest wait, in milliseconds; zero or negative makes one attempt
      * @return a future of the lock, completed on the caller's context
-     * @throws NullPointerException     if {@code name} is null
-     * @throws IllegalArgumentException if {@code timeoutMillis} is negative
+     * @throws NullPointerException if {@code name} is null
      */
     public Future<Lock> getLocalLockWithTimeout(String name, long timeoutMillis) {
-        if (timeoutMillis < 0) {
-            throw new IllegalArgumentException("timeoutMillis must not be negative: " + timeoutMillis);
-        }
         Duration timeout = Duration.ofMillis(timeoutMillis);
         LocalLock lock = acquire(name);
         lock.armTimeout(VertxLocks.waitNanos(timeout), timeout, name);
@@ -144,7 +140,6 @@ public final class LocalLocks {
      * @param <T>           the type of the result
      * @return the block's result
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeoutMillis} is negative
      */
     public <T> Future<T> withLocalLock(String name, long timeoutMillis, Supplier<Future<T>> block) {
         Objects.requireNonNull(block, "block");

@@ -14,6 +14,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -146,14 +147,13 @@ public final class VertxLocks {
     /**
      * Acquires {@code mutex} without blocking if it is granted within {@code timeout}; otherwise the
      * waiter leaves the queue and the future fails with
-     * {@link dev.turnstile.lock.LockTimeoutException}. A zero timeout makes one attempt.
+     * {@link dev.turnstile.lock.LockTimeoutException}. A zero or negative timeout makes one attempt.
      *
      * @param mutex   the mutex
      * @param timeout the longest wait
      * @param <T>     the type of its value
      * @return a future of the guard
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public static <T> Future<MutexGuard<T>> tryLock(Mutex<T> mutex, Duration timeout) {
         Objects.requireNonNull(mutex, "mutex");
@@ -166,6 +166,20 @@ public final class VertxLocks {
         }
         a.armTimeout(nanos, timeout, mutex.name());
         return a.future();
+    }
+
+    /**
+     * As {@link #tryLock(Mutex, Duration)}, until a wall-clock {@code deadline} read now (one attempt if it
+     * has passed).
+     *
+     * @param mutex    the mutex
+     * @param deadline when to give up
+     * @param <T>      the type of the guarded value
+     * @return a future of the guard, completed on the caller's context
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Future<MutexGuard<T>> tryLock(Mutex<T> mutex, Instant deadline) {
+        return tryLock(mutex, until(deadline));
     }
 
     /**
@@ -231,7 +245,6 @@ public final class VertxLocks {
      * @param <T>     the type of its value
      * @return a future of the read guard
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public static <T> Future<ReadGuard<T>> tryRead(RwLock<T> lock, Duration timeout) {
         Objects.requireNonNull(lock, "lock");
@@ -244,6 +257,20 @@ public final class VertxLocks {
         }
         a.armTimeout(nanos, timeout, lock.name());
         return a.future();
+    }
+
+    /**
+     * As {@link #tryRead(RwLock, Duration)}, until a wall-clock {@code deadline} read now (one attempt if it
+     * has passed).
+     *
+     * @param lock     the lock
+     * @param deadline when to give up
+     * @param <T>      the type of the guarded value
+     * @return a future of the read guard, completed on the caller's context
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Future<ReadGuard<T>> tryRead(RwLock<T> lock, Instant deadline) {
+        return tryRead(lock, until(deadline));
     }
 
     /**
@@ -287,7 +314,6 @@ public final class VertxLocks {
      * @param <T>     the type of its value
      * @return a future of the write guard
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public static <T> Future<WriteGuard<T>> tryWrite(RwLock<T> lock, Duration timeout) {
         Objects.requireNonNull(lock, "lock");
@@ -300,6 +326,20 @@ public final class VertxLocks {
         }
         a.armTimeout(nanos, timeout, lock.name());
         return a.future();
+    }
+
+    /**
+     * As {@link #tryWrite(RwLock, Duration)}, until a wall-clock {@code deadline} read now (one attempt if it
+     * has passed).
+     *
+     * @param lock     the lock
+     * @param deadline when to give up
+     * @param <T>      the type of the guarded value
+     * @return a future of the write guard, completed on the caller's context
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Future<WriteGuard<T>> tryWrite(RwLock<T> lock, Instant deadline) {
+        return tryWrite(lock, until(deadline));
     }
 
     /**
@@ -351,7 +391,6 @@ public final class VertxLocks {
      * @param <T>     the type of its value
      * @return a future of the upgradable guard
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public static <T> Future<UpgradableGuard<T>> tryUpgradableRead(RwLock<T> lock, Duration timeout) {
         Objects.requireNonNull(lock, "lock");
@@ -364,6 +403,20 @@ public final class VertxLocks {
         }
         a.armTimeout(nanos, timeout, lock.name());
         return a.future();
+    }
+
+    /**
+     * As {@link #tryUpgradableRead(RwLock, Duration)}, until a wall-clock {@code deadline} read now (one attempt if it
+     * has passed).
+     *
+     * @param lock     the lock
+     * @param deadline when to give up
+     * @param <T>      the type of the guarded value
+     * @return a future of the upgradable guard, completed on the caller's context
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Future<UpgradableGuard<T>> tryUpgradableRead(RwLock<T> lock, Instant deadline) {
+        return tryUpgradableRead(lock, until(deadline));
     }
 
     /**
@@ -393,7 +446,6 @@ public final class VertxLocks {
      * @param <T>     the type of the lock's value
      * @return a future of the write guard
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
      * @throws IllegalStateException    if {@code guard} was already closed or consumed
      */
     public static <T> Future<WriteGuard<T>> tryUpgrade(UpgradableGuard<T> guard, Duration timeout) {
@@ -403,6 +455,20 @@ public final class VertxLocks {
         a.submitted(guard.upgradeAsync(a, null));
         a.armTimeout(nanos, timeout, guard.lock().name());
         return a.future();
+    }
+
+    /**
+     * As {@link #tryUpgrade(UpgradableGuard, Duration)}, until a wall-clock {@code deadline} read now (one attempt if it
+     * has passed).
+     *
+     * @param guard    the upgradable guard; lent to the upgrade
+     * @param deadline when to give up
+     * @param <T>      the type of the guarded value
+     * @return a future of the write guard, completed on the caller's context
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Future<WriteGuard<T>> tryUpgrade(UpgradableGuard<T> guard, Instant deadline) {
+        return tryUpgrade(guard, until(deadline));
     }
 
     /**
@@ -481,7 +547,6 @@ public final class VertxLocks {
      * @param <T>     the type of the mutex's value
      * @return a future of the wake-up, holding the new guard
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
      * @throws IllegalStateException    if the guard is closed, or others wait on {@code condvar} with
      *                                  another mutex
      */
@@ -492,6 +557,24 @@ public final class VertxLocks {
         GuardAcquisition<Condvar.Wakeup<T>> a = new GuardAcquisition<>(Vertx.currentContext(), CLOSE_WAKEUP);
         a.submitted(condvar.awaitAsync(guard, timeout, a, null));
         return a.future();
+    }
+
+    /**
+     * As {@link #await(Condvar, MutexGuard, Duration)}, until a wall-clock {@code deadline} read now
+     * (a deadline that has passed ends the wait at once; the future completes once the mutex is held
+     * again).
+     *
+     * @param condvar  the condition variable
+     * @param guard    a guard of the mutex; consumed by this call
+     * @param deadline when to stop waiting for a notification
+     * @param <T>      the type of the mutex's value
+     * @return a future of the wake-up, holding the new guard
+     * @throws NullPointerException  if an argument is null
+     * @throws IllegalStateException if the guard is closed, or others wait on {@code condvar} with
+     *                               another mutex
+     */
+    public static <T> Future<Condvar.Wakeup<T>> awaitUntil(Condvar condvar, MutexGuard<T> guard, Instant deadline) {
+        return await(condvar, guard, until(deadline));
     }
 
     // ---------------------------------------------------------------- shared
@@ -512,11 +595,20 @@ public final class VertxLocks {
         return result.andThen(outcome -> CLOSE_IF_HELD.accept(guard));
     }
 
-    /** The wait in nanoseconds, saturated at {@code Long.MAX_VALUE} (then no timer is armed). */
+    /** The wait left until {@code deadline} on the wall clock, now; zero once it has passed. */
+    static Duration until(Instant deadline) {
+        Duration left = Duration.between(Instant.now(), Objects.requireNonNull(deadline, "deadline"));
+        return left.isNegative() ? Duration.ZERO : left;
+    }
+
+    /**
+     * The wait in nanoseconds, saturated at {@code Long.MAX_VALUE} (then no timer is armed). A
+     * negative wait is 0: one attempt, as in lock-core and {@code java.util.concurrent}, never an error.
+     */
     static long waitNanos(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative()) {
-            throw new IllegalArgumentException("timeout must not be negative: " + timeout);
+            return 0L;
         }
         try {
             return timeout.toNanos();

@@ -249,7 +249,7 @@ final class AcquisitionFuzz {
                         + " condvar waits %d, upgrades %d, downgrades %d; mutex %s, rw %s",
                 (System.nanoTime() - start) / 1e9, delivered.sum(), closed.sum(), interrupts.sum(), rejections.sum(),
                 cancellations.sum(), timeouts.sum(), condvarWaits.sum(), upgrades.sum(), downgrades.sum(),
-                mutex.config().fairness(), rw.config().fairness());
+                mutex.fairness(), rw.fairness());
         return new Outcome(settings, List.copyOf(violations), counts, statistics);
     }
 
@@ -519,11 +519,11 @@ final class AcquisitionFuzz {
         exitMutex();
         try {
             switch (kind) {
-                case 0 -> condvar.await(g);
+                case 0 -> condvar.awaitUninterruptibly(g);
                 case 1 -> condvar.await(g, shortWait(rnd));
                 case 2 -> condvar.awaitUntil(g, Instant.now().plusNanos(shortWait(rnd).toNanos()));
-                case 3 -> condvar.awaitInterruptibly(g);
-                case 4 -> condvar.awaitInterruptibly(g, shortWait(rnd));
+                case 3 -> condvar.await(g);
+                case 4 -> condvar.await(g, shortWait(rnd).negated()); // a negative wait: one release and re-acquire
                 default -> condvar.await(g, Duration.ZERO);
             }
         } catch (InterruptedException e) {

@@ -147,6 +147,8 @@ public final class AsyncAndTimedWorkload {
                     g.get()[0]++;
                     mutexWrites.incrementAndGet();
                     condvar.notifyOne();
+                } catch (InterruptedException e) {
+                    throw new AssertionError("nobody interrupts the workload", e);
                 }
             }
             case 7 -> {

@@ -203,7 +203,9 @@ public final class FirstCallsWorkload {
     private void condvarAwait() {
         try (MutexGuard<long[]> g = monitor.lock()) {
             condvar.await(g, SHORT);
-            condvar.await(g);
+            condvar.awaitUninterruptibly(g);
+        } catch (InterruptedException e) {
+            throw new AssertionError("nobody interrupts the workload", e);
         }
         // new-api-begin (callback-level condvar awaits, added with the issue #8 fixes)
         CompletableFuture<MutexGuard<long[]>> woken = new CompletableFuture<>();

@@ -57,18 +57,18 @@ public class CondvarPingPongBenchmark {
     @Benchmark
     @Group("mutexCondvar")
     @GroupThreads(1)
-    public void mutexCondvarPing(Control control) {
+    public void mutexCondvarPing(Control control) throws InterruptedException {
         mutexCondvarTurn(true, control);
     }
 
     @Benchmark
     @Group("mutexCondvar")
     @GroupThreads(1)
-    public void mutexCondvarPong(Control control) {
+    public void mutexCondvarPong(Control control) throws InterruptedException {
         mutexCondvarTurn(false, control);
     }
 
-    private void mutexCondvarTurn(boolean ping, Control control) {
+    private void mutexCondvarTurn(boolean ping, Control control) throws InterruptedException {
         try (MutexGuard<CondvarPingPongBenchmark> g = mutex.lock()) {
             while (pingsTurn != ping) {
                 if (control.stopMeasurement) {
