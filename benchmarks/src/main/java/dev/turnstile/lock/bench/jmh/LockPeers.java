@@ -76,32 +76,4 @@ public class LockPeers {
             return ++counter.value;
         }
     }
-
-    // ---------------------------------------------------------------- diagnostics: lock ranks
-
-    /** A ranked mutex over the same counter: its acquisitions are checked and recorded per thread. */
-    private final Mutex<Counter> rankedMutex = Mutex.builder().rank(1).build(counter);
-
-    /** {@link #mutexGuard()} on a ranked mutex, nothing else held: the rank check and record, per lock/unlock. */
-    public long rankedMutexGuard() {
-        try (MutexGuard<Counter> g = rankedMutex.lock()) {
-            return ++g.get().value;
-        }
-    }
-
-    /**
-     * {@code withLock} on a ranked mutex, with a function that returns the counter itself: a boxed
-     * count that escapes (the JIT inlines less of the ranked path) would be measured as the lock's
-     * allocation. Compare with {@code UncontendedLockBenchmark.mutexWithLockDiagnosed} at
-     * {@code diagnostics=off}, which uses the same function on an unranked mutex.
-     */
-    public long rankedMutexWithLock() {
-        return rankedMutex.withLock(INCREMENT_RETURNING_COUNTER).value;
-    }
-
-    /** Increments and returns the counter (no box). */
-    private static final Function<Counter, Counter> INCREMENT_RETURNING_COUNTER = c -> {
-        c.value++;
-        return c;
-    };
 }

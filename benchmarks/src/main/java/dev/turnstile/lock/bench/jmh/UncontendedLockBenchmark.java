@@ -34,10 +34,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * (built with {@code statistics(true)}: every hold read the clock twice); {@code jfr} (a recording with
  * both Turnstile events enabled, the mutex never contended: not profiled, its fast path unchanged);
  * {@code jfrProfiled} (the same recording, the mutex contended once, so its holds are timed for the
- * long-hold event). {@link #nanoTime()} is the clock read that statistics pay twice per hold.
+ * long-hold event); {@code rank} (a ranked mutex, nothing else held: each acquisition is checked
+ * against and recorded in the thread's holdings); {@code deadlockDetection} (built with
+ * {@code detectDeadlocks()}: the same holdings record, no rank check). {@link #nanoTime()} is the
+ * clock read that statistics pay twice per hold. Every variant records the owner thread for the
+ * JVM's tools; that store is part of {@code off}.
  *
  * <pre>{@code
- * scripts/java -jar benchmarks/target/benchmarks.jar 'Uncontended.*(Diagnosed|nanoTime|mutexGuard$)' -prof gc -f1 -wi 3 -i 5 -w 1s -r 1s
+ * scripts/java -jar benchmarks/target/benchmarks.jar 'UncontendedLockBenchmark.(mutexGuard|reentrantLock|mutexGuardDiagnosed|mutexWithLockDiagnosed|nanoTime)$' -prof gc -f1 -wi 3 -i 5 -w 1s -r 1s
  * }</pre>
  */
 @State(Scope.Thread)
@@ -89,8 +93,8 @@ public class UncontendedLockBenchmark {
             return c;
         };
 
-        /** {@code off}, {@code statistics}, {@code jfr} or {@code jfrProfiled}; see the class comment. */
-        @Param({"off", "statistics", "jfr", "jfrProfiled"})
+        /** The diagnostic switched on; see the class comment. */
+        @Param({"off", "statistics", "jfr", "jfrProfiled", "rank", "deadlockDetection"})
         public String diagnostics;
 
         Mutex<LockPeers.Counter> mutex;
@@ -98,8 +102,13 @@ public class UncontendedLockBenchmark {
 
         @Setup
         public void setUp() {
-            mutex = Mutex.builder().name("bench").statistics(diagnostics.equals("statistics"))
-                    .build(new LockPeers.Counter());
+            Mutex.Builder builder = Mutex.builder().name("bench").statistics(diagnostics.equals("statistics"));
+            if (diagnostics.equals("rank")) {
+                builder.rank(1);
+            } else if (diagnostics.equals("deadlockDetection")) {
+                builder.detectDeadlocks();
+            }
+            mutex = builder.build(new LockPeers.Counter());
             if (diagnostics.startsWith("jfr")) {
                 recording = new Recording();
                 recording.enable("dev.turnstile.ContendedAcquisition"); // default thresholds (20 ms)
@@ -139,17 +148,5 @@ public class UncontendedLockBenchmark {
     @Benchmark
     public long nanoTime() {
         return System.nanoTime();
-    }
-
-    /** {@link #mutexGuard()} on a ranked mutex: compare the two for the cost of lock ranks. */
-    @Benchmark
-    public long rankedMutexGuard() {
-        return peers.rankedMutexGuard();
-    }
-
-    /** {@link #mutexWithLock()} on a ranked mutex. */
-    @Benchmark
-    public long rankedMutexWithLock() {
-        return peers.rankedMutexWithLock();
     }
 }
