@@ -1,7 +1,11 @@
 package dev.turnstile.lock.vertx;
 
+import dev.turnstile.lock.LockOrderViolationException;
+import dev.turnstile.lock.LockOwner;
 import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.RwLock;
+import dev.turnstile.lock.vertx.internal.OwnerLocal;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Lock;
@@ -81,7 +85,7 @@ public final class LocalLocks {
      * @throws NullPointerException if {@code name} is null
      */
     public Future<Lock> getLocalLock(String name) {
-        return acquire(name).future();
+        return lock(name, -1L, null);
     }
 
     /**
@@ -96,9 +100,7 @@ public final class LocalLocks {
      */
     public Future<Lock> getLocalLockWithTimeout(String name, long timeoutMillis) {
         Duration timeout = Duration.ofMillis(timeoutMillis);
-        LocalLock lock = acquire(name);
-        lock.armTimeout(VertxLocks.waitNanos(timeout), timeout, name);
-        return lock.future();
+        return lock(name, VertxLocks.waitNanos(timeout), timeout);
     }
 
     /**
@@ -110,7 +112,16 @@ public final class LocalLocks {
      * @throws NullPointerException if {@code name} is null
      */
     public PendingAcquisition<Lock> pendingLocalLock(String name) {
-        return acquire(name);
+        Objects.requireNonNull(name, "name");
+        Context context = Vertx.currentContext();
+        LockEntry entry = enter(name);
+        LocalLockAcquisition a = new LocalLockAcquisition(context, this, entry);
+        try {
+            a.submitted(entry.lockExclusive(a, OwnerLocal.of(context)));
+        } catch (LockOrderViolationException refused) {
+            a.onFailed(refused); // refused before anything was queued; leaves the entry
+        }
+        return a;
     }
 
     /**
@@ -126,7 +137,9 @@ public final class LocalLocks {
      */
     public <T> Future<T> withLocalLock(String name, Supplier<Future<T>> block) {
         Objects.requireNonNull(block, "block");
-        return getLocalLock(name).compose(lock -> scoped(lock, block));
+        Future<Lock> locked = getLocalLock(name);
+        // Granted already: run the block here, where compose would run it, without compose's promise.
+        return locked.succeeded() ? scoped(locked.result(), block) : locked.compose(lock -> scoped(lock, block));
     }
 
     /**
@@ -208,16 +221,32 @@ public final class LocalLocks {
 
     // ---------------------------------------------------------------- entries
 
-    private LocalLock acquire(String name) {
+    /**
+     * {@code getLocalLock} and its timed form: a free name's lock is taken at once and the future is
+     * created complete (no queue node, no promise); otherwise the acquisition queues, timed if
+     * {@code timeout} is not null.
+     */
+    private Future<Lock> lock(String name, long nanos, Duration timeout) {
         Objects.requireNonNull(name, "name");
+        Context context = Vertx.currentContext();
+        LockOwner owner = OwnerLocal.of(context);
         LockEntry entry = enter(name);
-        LocalLock lock = new LocalLock(Vertx.currentContext(), this, entry);
+        LocalLockAcquisition a;
         try {
-            lock.submitted(entry.lockExclusive(lock, lock.owner()));
-        } catch (dev.turnstile.lock.LockOrderViolationException refused) {
-            lock.onFailed(refused); // refused before anything was queued
+            AutoCloseable now = entry.lockIfFree(owner);
+            if (now != null) {
+                return VertxLocks.succeeded(context, new LocalLock(this, entry, now));
+            }
+            a = new LocalLockAcquisition(context, this, entry);
+            a.submitted(entry.lockExclusive(a, owner));
+        } catch (LockOrderViolationException refused) {
+            leave(entry); // refused before anything was taken or queued
+            return VertxLocks.failed(context, refused);
         }
-        return lock;
+        if (timeout != null) {
+            a.armTimeout(nanos, timeout, name);
+        }
+        return a.future();
     }
 
     /** The live entry of {@code name}, entered once on the caller's behalf. */

@@ -79,6 +79,15 @@ final class LockEntry {
         return USERS.compareAndSet(this, 0, RETIRED) || users == RETIRED;
     }
 
+    /**
+     * Takes the entry's lock now if it is a free, unqueued {@code Mutex} ({@link Mutex#lockIfFree});
+     * {@code null} otherwise (an {@code RwLock}'s write lock always goes through
+     * {@link #lockExclusive}).
+     */
+    AutoCloseable lockIfFree(LockOwner owner) {
+        return mutex != null ? mutex.lockIfFree(owner) : null;
+    }
+
     /** Acquires the entry's lock exclusively (the write lock of an {@code RwLock}), for {@code owner} (may be null). */
     PendingLock lockExclusive(LockCallback<? super AutoCloseable> callback, LockOwner owner) {
         return mutex != null ? mutex.lockAsync(callback, null, owner) : rwLock.writeAsync(callback, null, owner);
