@@ -14,6 +14,7 @@ import io.vertx.core.shareddata.Shareable;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -50,15 +51,26 @@ import java.util.function.Supplier;
  * again does nothing.
  *
  * <h2>Entries do not accumulate</h2>
- * A name used only with {@code getLocalLock} has an entry while someone holds or waits for it, and
- * none afterwards: a name that is released, or whose last waiter times out, leaves the registry at
- * once (no sweeper, no timer). Typed locks stay for the life of the registry, since they hold state.
+ * A name used only with {@code getLocalLock} has an entry while someone holds or waits for it. Once
+ * nobody does, the entry stays in the registry, idle, so that using the name again costs no map
+ * insertion, removal or allocation, until a sweep retires it. The thread that adds an entry sweeps
+ * when the registry holds more than 256 entries, or more than twice as many as the last sweep kept;
+ * {@link #size()} sweeps too. So 100,000 distinct names used once leave at most 256 idle entries
+ * behind, and none once {@code size()} has looked. No thread or timer is involved. Typed locks stay
+ * for the life of the registry, since they hold state.
  */
 public final class LocalLocks {
     private static final String MAP_NAME = LocalLocks.class.getName();
     private static final String REGISTRY_KEY = "registry";
 
+    /** Idle entries tolerated before a sweep, however few names are in use. */
+    static final int SWEEP_FLOOR = 256;
+
     private final ConcurrentHashMap<String, LockEntry> entries = new ConcurrentHashMap<>();
+    /** The entry count above which an insertion sweeps: {@code max(SWEEP_FLOOR, 2 x kept by the last sweep)}. */
+    private volatile int sweepAbove = SWEEP_FLOOR;
+    /** Set while a thread sweeps; the others skip. */
+    private final AtomicBoolean sweeping = new AtomicBoolean();
 
     private LocalLocks() {
     }
@@ -206,11 +218,18 @@ public final class LocalLocks {
 
     /**
      * How many names have an entry right now: names held or awaited through {@link #getLocalLock},
-     * and typed locks. For monitoring and tests.
+     * and typed locks. Retires the idle entries first (see the class comment), so this is
+     * {@code O(entries)}; for monitoring and tests.
      *
      * @return the number of entries
      */
     public int size() {
+        sweep();
+        return entries.size();
+    }
+
+    /** The entries in the map, idle ones included, without sweeping (tests). */
+    int entryCount() {
         return entries.size();
     }
 
@@ -257,20 +276,43 @@ public final class LocalLocks {
                 LockEntry fresh = LockEntry.plain(name);
                 e = entries.putIfAbsent(name, fresh);
                 if (e == null) {
+                    if (entries.size() > sweepAbove) {
+                        sweep();
+                    }
                     return fresh;
                 }
             }
             if (e.enter()) {
                 return e;
             }
-            entries.remove(name, e); // retired by its last user; help remove it and start afresh
+            entries.remove(name, e); // retired by a sweep; help remove it and start afresh
         }
     }
 
-    /** Undoes one {@link #enter}; removes the entry if that was its last user. */
+    /** Undoes one {@link #enter}; an entry nobody uses any more stays, idle, until a sweep. */
     void leave(LockEntry e) {
-        if (e.leave()) {
-            entries.remove(e.name, e);
+        e.leave();
+    }
+
+    /**
+     * Retires and removes every idle plain entry, unless another thread is sweeping already. An
+     * entry is retired by one compare-and-set of its user count from 0, which a concurrent
+     * {@link #enter} of the same entry either beats (the entry stays) or loses (it creates a fresh
+     * one), so exclusion never depends on which entry a caller found.
+     */
+    private void sweep() {
+        if (!sweeping.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            for (LockEntry e : entries.values()) {
+                if (!e.typed && e.retireIfUnused()) {
+                    entries.remove(e.name, e);
+                }
+            }
+            sweepAbove = Math.max(SWEEP_FLOOR, 2 * entries.size());
+        } finally {
+            sweeping.set(false);
         }
     }
 
