@@ -69,7 +69,7 @@ public final class LocalLocks {
     private final ConcurrentHashMap<String, LockEntry> entries = new ConcurrentHashMap<>();
     /** The entry count above which an insertion sweeps: {@code max(SWEEP_FLOOR, 2 x kept by the last sweep)}. */
     private volatile int sweepAbove = SWEEP_FLOOR;
-    /** Set while a thread sweeps; the others skip. */
+    /** Set while an inserting thread sweeps; other inserters skip theirs. */
     private final AtomicBoolean sweeping = new AtomicBoolean();
 
     private LocalLocks() {
@@ -277,7 +277,7 @@ public final class LocalLocks {
                 e = entries.putIfAbsent(name, fresh);
                 if (e == null) {
                     if (entries.size() > sweepAbove) {
-                        sweep();
+                        sweepIfNobodyIs();
                     }
                     return fresh;
                 }
@@ -294,26 +294,30 @@ public final class LocalLocks {
         e.leave();
     }
 
+    /** An inserting thread's sweep, unless another thread is sweeping already. */
+    private void sweepIfNobodyIs() {
+        if (sweeping.compareAndSet(false, true)) {
+            try {
+                sweep();
+            } finally {
+                sweeping.set(false);
+            }
+        }
+    }
+
     /**
-     * Retires and removes every idle plain entry, unless another thread is sweeping already. An
-     * entry is retired by one compare-and-set of its user count from 0, which a concurrent
-     * {@link #enter} of the same entry either beats (the entry stays) or loses (it creates a fresh
-     * one), so exclusion never depends on which entry a caller found.
+     * Retires and removes every idle plain entry. An entry is retired by one compare-and-set of its
+     * user count from 0, which a concurrent {@link #enter} of the same entry either beats (the entry
+     * stays) or loses (it creates a fresh one), so exclusion never depends on which entry a caller
+     * found, and two sweeps at once only repeat each other's work.
      */
     private void sweep() {
-        if (!sweeping.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            for (LockEntry e : entries.values()) {
-                if (!e.typed && e.retireIfUnused()) {
-                    entries.remove(e.name, e);
-                }
+        for (LockEntry e : entries.values()) {
+            if (!e.typed && e.retireIfUnused()) {
+                entries.remove(e.name, e);
             }
-            sweepAbove = Math.max(SWEEP_FLOOR, 2 * entries.size());
-        } finally {
-            sweeping.set(false);
         }
+        sweepAbove = Math.max(SWEEP_FLOOR, 2 * entries.size());
     }
 
     private LockEntry typed(String name, Supplier<?> initial, boolean mutex) {
