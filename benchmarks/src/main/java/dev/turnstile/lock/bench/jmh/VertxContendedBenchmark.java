@@ -34,10 +34,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * 10 s), with lock-core's {@code lockAsync()} as the reference. Three shapes:
  * <ul>
  *   <li>{@code sequential…}: one event-loop task acquiring and releasing a free lock
- *       {@link #SEQUENTIAL} times (no contention; the cost of one acquisition on an event loop). Each
- *       invocation also pays one {@code runOnContext} from the benchmark thread and one wake-up of it
- *       by the latch, tens of microseconds on a loaded 2-core machine: at 1,000 acquisitions per
- *       task that fixed cost, not the locks, set the faster rows' throughput;</li>
+ *       {@link #ACQUISITIONS} times (no contention; the cost of one acquisition on an event loop).
+ *       {@code sequentialNoLock} is the same task without a lock (the increment and the latch only):
+ *       the ceiling that the task's {@code runOnContext} and the benchmark thread's wake-up put on
+ *       every row of this shape;</li>
  *   <li>{@code chain…}: {@link #CONTEXTS} event-loop verticles, each a chain of {@link #PER_CONTEXT}
  *       acquisitions of one of {@code locks} names (each continuation increments, releases and
  *       requests the next), so at most {@link #CONTEXTS} are outstanding;</li>
@@ -61,8 +61,6 @@ public class VertxContendedBenchmark {
     static final int CONTEXTS = 4;
     static final int PER_CONTEXT = 250;
     static final int ACQUISITIONS = CONTEXTS * PER_CONTEXT;
-    /** Acquisitions per task in the sequential shape: enough to amortize the task's hop and wake-up. */
-    static final int SEQUENTIAL = 10_000;
     static final long STUCK_AFTER_SECONDS = 30;
     static final long VERTX_TIMEOUT_MS = TimeUnit.HOURS.toMillis(1);
 
@@ -139,6 +137,11 @@ public class VertxContendedBenchmark {
         });
     }
 
+    private void noLock(int slot, Runnable then) {
+        counters[slot]++;
+        then.run();
+    }
+
     private void vertxLocalLock(int slot, Runnable then) {
         sharedData.getLocalLockWithTimeout(names[slot], VERTX_TIMEOUT_MS).onSuccess(lock -> {
             counters[slot]++;
@@ -150,25 +153,31 @@ public class VertxContendedBenchmark {
     // ---------------------------------------------------------------- sequential: one event loop, no contention
 
     @Benchmark
-    @OperationsPerInvocation(SEQUENTIAL)
+    @OperationsPerInvocation(ACQUISITIONS)
+    public void sequentialNoLock() throws InterruptedException {
+        sequential(this::noLock);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(ACQUISITIONS)
     public void sequentialLockAsync() throws InterruptedException {
         sequential(this::lockAsync);
     }
 
     @Benchmark
-    @OperationsPerInvocation(SEQUENTIAL)
+    @OperationsPerInvocation(ACQUISITIONS)
     public void sequentialVertxLocks() throws InterruptedException {
         sequential(this::vertxLocks);
     }
 
     @Benchmark
-    @OperationsPerInvocation(SEQUENTIAL)
+    @OperationsPerInvocation(ACQUISITIONS)
     public void sequentialLocalLocks() throws InterruptedException {
         sequential(this::localLocks);
     }
 
     @Benchmark
-    @OperationsPerInvocation(SEQUENTIAL)
+    @OperationsPerInvocation(ACQUISITIONS)
     public void sequentialVertxLocalLock() throws InterruptedException {
         sequential(this::vertxLocalLock);
     }
@@ -215,12 +224,12 @@ public class VertxContendedBenchmark {
 
     // ---------------------------------------------------------------- drivers
 
-    /** {@link #SEQUENTIAL} acquisitions one after another, in one task of one event loop. */
+    /** {@link #ACQUISITIONS} acquisitions one after another, in one task of one event loop. */
     private void sequential(Acquirer acquirer) throws InterruptedException {
-        CountDownLatch done = new CountDownLatch(SEQUENTIAL);
+        CountDownLatch done = new CountDownLatch(ACQUISITIONS);
         Runnable countDown = done::countDown;
         contexts[0].runOnContext(v -> {
-            for (int i = 0; i < SEQUENTIAL; i++) {
+            for (int i = 0; i < ACQUISITIONS; i++) {
                 acquirer.acquire(i % locks, countDown);
             }
         });
