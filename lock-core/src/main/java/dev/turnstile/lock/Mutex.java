@@ -372,8 +372,9 @@ public final class Mutex<T> extends RawLock {
      * @return a future of the guard that owns the mutex until closed
      */
     public CompletableFuture<MutexGuard<T>> lockAsync() {
-        if (!isDeliveringGrants() && casState(0, LOCKED)) {
-            return LockFuture.granted(new MutexGuard<>(this)); // free and nobody queued: no node
+        MutexGuard<T> now = grantIfFree(null);
+        if (now != null) {
+            return LockFuture.granted(now); // free and nobody queued: no node
         }
         return submit(new LockFuture<>(nodes(), null));
     }
@@ -411,8 +412,9 @@ public final class Mutex<T> extends RawLock {
         } catch (LockOrderViolationException refused) {
             return CompletableFuture.failedFuture(refused);
         }
-        if (!isDeliveringGrants() && casState(0, LOCKED)) {
-            return LockFuture.granted(new MutexGuard<>(this, recordHold(holds, EXCLUSIVE)));
+        MutexGuard<T> now = grantIfFree(holds);
+        if (now != null) {
+            return LockFuture.granted(now);
         }
         return submit(new LockFuture<>(nodes(), null), holds);
     }
@@ -489,6 +491,35 @@ public final class Mutex<T> extends RawLock {
         recordTaskWait(holds, node);
         acquireAsync(node);
         return node;
+    }
+
+    /**
+     * The part of {@link #lockAsync(LockCallback, Executor, LockOwner)} that needs no callback: takes
+     * the mutex now, for an asynchronous acquirer, exactly when {@link #lockAsync()} would complete
+     * its future before returning — the mutex is free, nobody is queued (so a {@link Fairness#FIFO}
+     * mutex with waiters is never taken) and no grant delivery is running on this thread (so release
+     * chains stay flat) — and otherwise changes nothing. For adapters whose own future can then be
+     * created already complete, with no queue node: call the callback form when this returns
+     * {@code null}. The guard belongs to {@code owner}, as a grant of the callback form would (the
+     * hold recorded for ranks and deadlock detection), and no thread owns the mutex.
+     *
+     * @param owner the task acquiring, or {@code null} for an anonymous acquisition
+     * @return the guard, or {@code null} if the mutex cannot be taken at once
+     * @throws LockOrderViolationException if {@code owner} may not acquire this ranked mutex now
+     *                                     (checked first; nothing was taken)
+     */
+    public MutexGuard<T> lockIfFree(LockOwner owner) {
+        HeldLocks holds = LockOwner.holdsOf(owner);
+        taskAcquiring(holds, EXCLUSIVE);
+        return grantIfFree(holds);
+    }
+
+    /** The asynchronous fast path: the guard of a free, unqueued mutex taken for {@code holds}, or {@code null}. */
+    private MutexGuard<T> grantIfFree(HeldLocks holds) {
+        if (!isDeliveringGrants() && casState(0, LOCKED)) {
+            return new MutexGuard<>(this, recordHold(holds, EXCLUSIVE));
+        }
+        return null;
     }
 
     /**

@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -35,6 +36,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>A context that refuses the task (Vert.x closed) gets the grant released and the promise
  *       failed on the spot, so a grant is never stranded.</li>
  * </ul>
+ * The promise is bound to the caller's context (Vert.x's own context-bound promise), so a handler
+ * added later from another thread still runs on that context, as with the already-completed futures
+ * of {@link VertxLocks}'s free-lock fast path.
  * Timeouts are a Vert.x timer (or, without a context, the JDK's delay scheduler) calling
  * {@link PendingLock#cancel()}: {@code true} fails the promise with {@link LockTimeoutException},
  * {@code false} means the grant won and is (being) delivered.
@@ -45,7 +49,8 @@ import java.util.concurrent.TimeUnit;
 abstract class Acquisition<G, V> implements LockCallback<G>, PendingAcquisition<V>, Handler<Void> {
     /** Where the future completes; {@code null} means on the granting thread. */
     private final Context context;
-    private final Promise<V> promise = Promise.promise();
+    /** Bound to {@link #context}, so that a handler added from any thread runs there too. */
+    private final Promise<V> promise;
     /** lock-core's queue node; set once the submitting call returns. */
     private volatile PendingLock pending;
     /** A grant (a {@code V}) or a failure (a {@code Throwable}) travelling to the context. */
@@ -67,6 +72,7 @@ abstract class Acquisition<G, V> implements LockCallback<G>, PendingAcquisition<
 
     Acquisition(Context context) {
         this.context = context;
+        this.promise = context == null ? Promise.promise() : ((ContextInternal) context).promise();
     }
 
     /** Turns the delivered guard into the future's value (called once, on the granting thread). */

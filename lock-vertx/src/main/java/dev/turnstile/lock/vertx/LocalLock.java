@@ -1,41 +1,23 @@
 package dev.turnstile.lock.vertx;
 
-import io.vertx.core.Context;
 import io.vertx.core.shareddata.Lock;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * One {@link LocalLocks#getLocalLock} acquisition, and then the {@link Lock} it completes with: the
- * same object, so a local lock costs one object of its own on top of lock-core's node and guard.
+ * A granted {@link LocalLocks#getLocalLock} lock: the guard of the name's lock, and the entry to
+ * leave when it is released.
  */
-final class LocalLock extends Acquisition<AutoCloseable, Lock> implements Lock {
+final class LocalLock implements Lock {
     private final LocalLocks registry;
     private final LockEntry entry;
-    /** Set on the granting thread before the future completes, which publishes it. */
-    private AutoCloseable guard;
+    private final AutoCloseable guard;
     private volatile boolean released;
 
-    LocalLock(Context context, LocalLocks registry, LockEntry entry) {
-        super(context);
+    LocalLock(LocalLocks registry, LockEntry entry, AutoCloseable guard) {
         this.registry = registry;
         this.entry = entry;
-    }
-
-    @Override
-    Lock granted(AutoCloseable g) {
-        guard = g;
-        return this;
-    }
-
-    @Override
-    void abandon(Lock lock) {
-        release();
-    }
-
-    @Override
-    void withdrawn() {
-        registry.leave(entry);
+        this.guard = guard;
     }
 
     /** Releases the lock; later calls do nothing, as with Vert.x's own local locks. */

@@ -1,7 +1,11 @@
 package dev.turnstile.lock.vertx;
 
+import dev.turnstile.lock.LockOrderViolationException;
+import dev.turnstile.lock.LockOwner;
 import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.RwLock;
+import dev.turnstile.lock.vertx.internal.OwnerLocal;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Lock;
@@ -10,6 +14,7 @@ import io.vertx.core.shareddata.Shareable;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -46,15 +51,26 @@ import java.util.function.Supplier;
  * again does nothing.
  *
  * <h2>Entries do not accumulate</h2>
- * A name used only with {@code getLocalLock} has an entry while someone holds or waits for it, and
- * none afterwards: a name that is released, or whose last waiter times out, leaves the registry at
- * once (no sweeper, no timer). Typed locks stay for the life of the registry, since they hold state.
+ * A name used only with {@code getLocalLock} has an entry while someone holds or waits for it. Once
+ * nobody does, the entry stays in the registry, idle, so that using the name again costs no map
+ * insertion, removal or allocation, until a sweep retires it. The thread that adds an entry sweeps
+ * when the registry holds more than 256 entries, or more than twice as many as the last sweep kept;
+ * {@link #size()} sweeps too. So 100,000 distinct names used once leave at most 256 idle entries
+ * behind, and none once {@code size()} has looked. No thread or timer is involved. Typed locks stay
+ * for the life of the registry, since they hold state.
  */
 public final class LocalLocks {
     private static final String MAP_NAME = LocalLocks.class.getName();
     private static final String REGISTRY_KEY = "registry";
 
+    /** Idle entries tolerated before a sweep, however few names are in use. */
+    static final int SWEEP_FLOOR = 256;
+
     private final ConcurrentHashMap<String, LockEntry> entries = new ConcurrentHashMap<>();
+    /** The entry count above which an insertion sweeps: {@code max(SWEEP_FLOOR, 2 x kept by the last sweep)}. */
+    private volatile int sweepAbove = SWEEP_FLOOR;
+    /** Set while an inserting thread sweeps; other inserters skip theirs. */
+    private final AtomicBoolean sweeping = new AtomicBoolean();
 
     private LocalLocks() {
     }
@@ -81,7 +97,7 @@ public final class LocalLocks {
      * @throws NullPointerException if {@code name} is null
      */
     public Future<Lock> getLocalLock(String name) {
-        return acquire(name).future();
+        return lock(name, -1L, null);
     }
 
     /**
@@ -96,9 +112,7 @@ public final class LocalLocks {
      */
     public Future<Lock> getLocalLockWithTimeout(String name, long timeoutMillis) {
         Duration timeout = Duration.ofMillis(timeoutMillis);
-        LocalLock lock = acquire(name);
-        lock.armTimeout(VertxLocks.waitNanos(timeout), timeout, name);
-        return lock.future();
+        return lock(name, VertxLocks.waitNanos(timeout), timeout);
     }
 
     /**
@@ -110,7 +124,16 @@ public final class LocalLocks {
      * @throws NullPointerException if {@code name} is null
      */
     public PendingAcquisition<Lock> pendingLocalLock(String name) {
-        return acquire(name);
+        Objects.requireNonNull(name, "name");
+        Context context = Vertx.currentContext();
+        LockEntry entry = enter(name);
+        LocalLockAcquisition a = new LocalLockAcquisition(context, this, entry);
+        try {
+            a.submitted(entry.lockExclusive(a, OwnerLocal.of(context)));
+        } catch (LockOrderViolationException refused) {
+            a.onFailed(refused); // refused before anything was queued; leaves the entry
+        }
+        return a;
     }
 
     /**
@@ -126,7 +149,9 @@ public final class LocalLocks {
      */
     public <T> Future<T> withLocalLock(String name, Supplier<Future<T>> block) {
         Objects.requireNonNull(block, "block");
-        return getLocalLock(name).compose(lock -> scoped(lock, block));
+        Future<Lock> locked = getLocalLock(name);
+        // Granted already: run the block here, where compose would run it, without compose's promise.
+        return locked.succeeded() ? scoped(locked.result(), block) : locked.compose(lock -> scoped(lock, block));
     }
 
     /**
@@ -193,11 +218,18 @@ public final class LocalLocks {
 
     /**
      * How many names have an entry right now: names held or awaited through {@link #getLocalLock},
-     * and typed locks. For monitoring and tests.
+     * and typed locks. Retires the idle entries first (see the class comment), so this is
+     * {@code O(entries)}; for monitoring and tests.
      *
      * @return the number of entries
      */
     public int size() {
+        sweep();
+        return entries.size();
+    }
+
+    /** The entries in the map, idle ones included, without sweeping (tests). */
+    int entryCount() {
         return entries.size();
     }
 
@@ -208,16 +240,32 @@ public final class LocalLocks {
 
     // ---------------------------------------------------------------- entries
 
-    private LocalLock acquire(String name) {
+    /**
+     * {@code getLocalLock} and its timed form: a free name's lock is taken at once and the future is
+     * created complete (no queue node, no promise); otherwise the acquisition queues, timed if
+     * {@code timeout} is not null.
+     */
+    private Future<Lock> lock(String name, long nanos, Duration timeout) {
         Objects.requireNonNull(name, "name");
+        Context context = Vertx.currentContext();
+        LockOwner owner = OwnerLocal.of(context);
         LockEntry entry = enter(name);
-        LocalLock lock = new LocalLock(Vertx.currentContext(), this, entry);
+        LocalLockAcquisition a;
         try {
-            lock.submitted(entry.lockExclusive(lock, lock.owner()));
-        } catch (dev.turnstile.lock.LockOrderViolationException refused) {
-            lock.onFailed(refused); // refused before anything was queued
+            AutoCloseable now = entry.lockIfFree(owner);
+            if (now != null) {
+                return VertxLocks.succeeded(context, new LocalLock(this, entry, now));
+            }
+            a = new LocalLockAcquisition(context, this, entry);
+            a.submitted(entry.lockExclusive(a, owner));
+        } catch (LockOrderViolationException refused) {
+            leave(entry); // refused before anything was taken or queued
+            return VertxLocks.failed(context, refused);
         }
-        return lock;
+        if (timeout != null) {
+            a.armTimeout(nanos, timeout, name);
+        }
+        return a.future();
     }
 
     /** The live entry of {@code name}, entered once on the caller's behalf. */
@@ -228,21 +276,48 @@ public final class LocalLocks {
                 LockEntry fresh = LockEntry.plain(name);
                 e = entries.putIfAbsent(name, fresh);
                 if (e == null) {
+                    if (entries.size() > sweepAbove) {
+                        sweepIfNobodyIs();
+                    }
                     return fresh;
                 }
             }
             if (e.enter()) {
                 return e;
             }
-            entries.remove(name, e); // retired by its last user; help remove it and start afresh
+            entries.remove(name, e); // retired by a sweep; help remove it and start afresh
         }
     }
 
-    /** Undoes one {@link #enter}; removes the entry if that was its last user. */
+    /** Undoes one {@link #enter}; an entry nobody uses any more stays, idle, until a sweep. */
     void leave(LockEntry e) {
-        if (e.leave()) {
-            entries.remove(e.name, e);
+        e.leave();
+    }
+
+    /** An inserting thread's sweep, unless another thread is sweeping already. */
+    private void sweepIfNobodyIs() {
+        if (sweeping.compareAndSet(false, true)) {
+            try {
+                sweep();
+            } finally {
+                sweeping.set(false);
+            }
         }
+    }
+
+    /**
+     * Retires and removes every idle plain entry. An entry is retired by one compare-and-set of its
+     * user count from 0, which a concurrent {@link #enter} of the same entry either beats (the entry
+     * stays) or loses (it creates a fresh one), so exclusion never depends on which entry a caller
+     * found, and two sweeps at once only repeat each other's work.
+     */
+    private void sweep() {
+        for (LockEntry e : entries.values()) {
+            if (!e.typed && e.retireIfUnused()) {
+                entries.remove(e.name, e);
+            }
+        }
+        sweepAbove = Math.max(SWEEP_FLOOR, 2 * entries.size());
     }
 
     private LockEntry typed(String name, Supplier<?> initial, boolean mutex) {

@@ -13,14 +13,14 @@ import java.lang.invoke.VarHandle;
  *
  * <h2>Retiring an entry without losing exclusion</h2>
  * {@link #users} counts the acquisitions that hold or wait on this entry's lock, from
- * {@code getLocalLock} until the {@code Lock} is released (or the acquisition times out). When it
- * drops to zero, the entry is retired by one compare-and-set from 0 to {@link #RETIRED} and removed
- * from the map. An acquisition entering concurrently races on the same word: either it increments
- * first (0 to 1, and the retirement fails), or it finds the entry retired, helps remove it and
- * creates a fresh one. A retired entry has nobody holding or waiting on its lock, so the fresh
- * entry's lock excludes everyone who still matters. Typed entries ({@link LocalLocks#mutex},
- * {@link LocalLocks#rwLock}) start with one permanent user and are never retired: their lock guards
- * a value that must outlive its users.
+ * {@code getLocalLock} until the {@code Lock} is released (or the acquisition times out). At zero
+ * the entry is idle: it stays in the map for the next user of the name until a sweep retires it by
+ * one compare-and-set from 0 to {@link #RETIRED} and removes it. An acquisition entering
+ * concurrently races on the same word: either it increments first (0 to 1, and the retirement
+ * fails), or it finds the entry retired, helps remove it and creates a fresh one. A retired entry
+ * has nobody holding or waiting on its lock, so the fresh entry's lock excludes everyone who still
+ * matters. Typed entries ({@link LocalLocks#mutex}, {@link LocalLocks#rwLock}) start with one
+ * permanent user and are never retired: their lock guards a value that must outlive its users.
  */
 final class LockEntry {
     private static final int RETIRED = -1;
@@ -69,14 +69,23 @@ final class LockEntry {
         return false;
     }
 
-    /** Unregisters a user; {@code true} if that retired the entry (the caller removes it). */
-    boolean leave() {
-        return (int) USERS.getAndAdd(this, -1) == 1 && USERS.compareAndSet(this, 0, RETIRED);
+    /** Unregisters a user; at zero the entry is idle, and a sweep may retire it. */
+    void leave() {
+        USERS.getAndAdd(this, -1);
     }
 
     /** Retires the entry if nobody uses it; {@code true} if it is retired now. */
     boolean retireIfUnused() {
         return USERS.compareAndSet(this, 0, RETIRED) || users == RETIRED;
+    }
+
+    /**
+     * Takes the entry's lock now if it is a free, unqueued {@code Mutex} ({@link Mutex#lockIfFree});
+     * {@code null} otherwise (an {@code RwLock}'s write lock always goes through
+     * {@link #lockExclusive}).
+     */
+    AutoCloseable lockIfFree(LockOwner owner) {
+        return mutex != null ? mutex.lockIfFree(owner) : null;
     }
 
     /** Acquires the entry's lock exclusively (the write lock of an {@code RwLock}), for {@code owner} (may be null). */

@@ -13,6 +13,7 @@ import dev.turnstile.lock.vertx.internal.OwnerLocal;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -47,9 +48,12 @@ import java.util.function.Function;
  * A future obtained on a Vert.x context (event loop, worker or virtual-thread context) completes on
  * that context, whichever thread released the lock: on the releasing thread itself when it is
  * already running that context, otherwise through one {@link io.vertx.core.Context#runOnContext}.
- * A lock that is free completes the future before the method returns. Obtained outside any context,
- * the future completes on the thread that granted the lock (the releasing thread). The futures have
- * no context of their own, so their handlers run where they complete.
+ * A mutex that is free (and nobody queued) is taken at once and the future is returned complete,
+ * without a queue node (as {@link Mutex#lockAsync()} does); other free locks complete the future
+ * before the method returns too. The futures are bound to the caller's context, so a handler added
+ * to one later, from any thread, runs on that context as well. Obtained outside any context, the
+ * future completes on the thread that granted the lock (the releasing thread), and its handlers run
+ * where it completes, or where they are added once it is complete.
  *
  * <h2>Waiting, timeouts and cancellation</h2>
  * Waiters stand in the lock's one queue with blocking and virtual threads and every other front-end,
@@ -135,13 +139,7 @@ public final class VertxLocks {
      */
     public static <T> Future<MutexGuard<T>> lock(Mutex<T> mutex) {
         Objects.requireNonNull(mutex, "mutex");
-        GuardAcquisition<MutexGuard<T>> a = new GuardAcquisition<>(Vertx.currentContext(), CLOSE);
-        try {
-            a.submitted(mutex.lockAsync(a, null, a.owner()));
-        } catch (LockOrderViolationException refused) {
-            a.onFailed(refused); // refused before anything was queued
-        }
-        return a.future();
+        return acquire(mutex, -1L, null);
     }
 
     /**
@@ -157,14 +155,31 @@ public final class VertxLocks {
      */
     public static <T> Future<MutexGuard<T>> tryLock(Mutex<T> mutex, Duration timeout) {
         Objects.requireNonNull(mutex, "mutex");
-        long nanos = waitNanos(timeout);
-        GuardAcquisition<MutexGuard<T>> a = new GuardAcquisition<>(Vertx.currentContext(), CLOSE);
+        return acquire(mutex, waitNanos(timeout), timeout);
+    }
+
+    /**
+     * {@link #lock} and {@link #tryLock}: a free mutex is taken at once ({@link Mutex#lockIfFree}, the
+     * same test as {@link Mutex#lockAsync()}'s) and the future is created complete, with no queue node
+     * and no promise; otherwise the acquisition queues, timed if {@code timeout} is not null.
+     */
+    private static <T> Future<MutexGuard<T>> acquire(Mutex<T> mutex, long nanos, Duration timeout) {
+        Context context = Vertx.currentContext();
+        LockOwner owner = OwnerLocal.of(context);
+        GuardAcquisition<MutexGuard<T>> a;
         try {
-            a.submitted(mutex.lockAsync(a, null, a.owner()));
+            MutexGuard<T> now = mutex.lockIfFree(owner);
+            if (now != null) {
+                return succeeded(context, now);
+            }
+            a = new GuardAcquisition<>(context, CLOSE);
+            a.submitted(mutex.lockAsync(a, null, owner));
         } catch (LockOrderViolationException refused) {
-            a.onFailed(refused); // refused before anything was queued
+            return failed(context, refused); // refused before anything was taken or queued
         }
-        a.armTimeout(nanos, timeout, mutex.name());
+        if (timeout != null) {
+            a.armTimeout(nanos, timeout, mutex.name());
+        }
         return a.future();
     }
 
@@ -218,7 +233,9 @@ public final class VertxLocks {
      */
     public static <T, R> Future<R> withLock(Mutex<T> mutex, Function<? super MutexGuard<T>, Future<R>> body) {
         Objects.requireNonNull(body, "body");
-        return lock(mutex).compose(g -> scoped(g, body));
+        Future<MutexGuard<T>> locked = lock(mutex);
+        // Granted already: run the body here, where compose would run it, without compose's promise.
+        return locked.succeeded() ? scoped(locked.result(), body) : locked.compose(g -> scoped(g, body));
     }
 
     // ---------------------------------------------------------------- RwLock
@@ -578,6 +595,20 @@ public final class VertxLocks {
     }
 
     // ---------------------------------------------------------------- shared
+
+    /**
+     * A future complete with {@code value}, bound to {@code context} so that handlers added from any
+     * thread run on it (on the calling thread when it already runs the context); outside any context,
+     * a plain completed future whose handlers run where they are added.
+     */
+    static <V> Future<V> succeeded(Context context, V value) {
+        return context == null ? Future.succeededFuture(value) : ((ContextInternal) context).succeededFuture(value);
+    }
+
+    /** As {@link #succeeded}, failed with {@code cause}. */
+    static <V> Future<V> failed(Context context, Throwable cause) {
+        return context == null ? Future.failedFuture(cause) : ((ContextInternal) context).failedFuture(cause);
+    }
 
     /** Runs a {@code with…} body and releases {@code guard} on every way out of it. */
     static <G extends AutoCloseable, R> Future<R> scoped(G guard, Function<? super G, Future<R>> body) {

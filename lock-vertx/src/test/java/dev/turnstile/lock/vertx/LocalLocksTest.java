@@ -209,4 +209,98 @@ class LocalLocksTest {
         held.release();
         assertEquals(0, locks.size());
     }
+
+    @Test
+    void anIdleNameIsReusedWithoutANewEntry(Vertx vertx) throws Exception {
+        LocalLocks locks = LocalLocks.of(vertx);
+        Context loop = Contexts.deploy(vertx, ThreadingModel.EVENT_LOOP);
+        int most = Contexts.on(loop, () -> {
+            int max = 0;
+            for (int i = 0; i < 1_000; i++) {
+                Future<Lock> f = locks.getLocalLock("again");
+                assertTrue(f.succeeded(), "a free name is granted before getLocalLock returns");
+                f.result().release();
+                max = Math.max(max, locks.entryCount());
+            }
+            return max;
+        });
+        assertEquals(1, most, "one entry, idle between uses");
+        assertEquals(0, locks.size(), "size() retires the idle entry");
+        assertEquals(0, locks.entryCount());
+    }
+
+    @Test
+    void oneHundredThousandNamesUsedOnceLeaveAtMostTheSweepFloorIdle(Vertx vertx) throws Exception {
+        LocalLocks locks = LocalLocks.of(vertx);
+        Context loop = Contexts.deploy(vertx, ThreadingModel.EVENT_LOOP);
+        int most = Contexts.on(loop, () -> {
+            int max = 0;
+            for (int i = 0; i < 100_000; i++) {
+                locks.getLocalLock("once-" + i).result().release();
+                max = Math.max(max, locks.entryCount()); // no sweep of its own, unlike size()
+            }
+            return max;
+        });
+        assertTrue(most <= LocalLocks.SWEEP_FLOOR + 1, "at most " + most + " entries at once");
+        assertTrue(locks.entryCount() <= LocalLocks.SWEEP_FLOOR);
+        assertEquals(0, locks.size());
+        assertEquals(0, locks.entryCount());
+    }
+
+    /**
+     * Sweeps racing acquisitions: four threads churn through 2,000 names (so the registry passes the
+     * sweep floor and sweeps run while others enter the entries they retire) and a fifth keeps
+     * calling size(). Exclusion per name holds throughout and nothing is left over.
+     */
+    @Test
+    void sweepsRacingAcquisitionsKeepExclusion(Vertx vertx) throws Exception {
+        LocalLocks locks = LocalLocks.of(vertx);
+        int names = 2_000;
+        int perThread = 40_000;
+        AtomicInteger[] inside = new AtomicInteger[names];
+        long[] counts = new long[names];
+        for (int i = 0; i < names; i++) {
+            inside[i] = new AtomicInteger();
+        }
+        AtomicReference<String> broken = new AtomicReference<>();
+        CountDownLatch churning = new CountDownLatch(4);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int seed = t * 7919;
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    int n = Math.floorMod(i * 31 + seed, names);
+                    CompletableFuture<Void> done = new CompletableFuture<>();
+                    locks.getLocalLock("sweep-" + n).onSuccess(lock -> {
+                        if (inside[n].incrementAndGet() != 1) {
+                            broken.set("two holders of sweep-" + n);
+                        }
+                        counts[n]++;
+                        inside[n].decrementAndGet();
+                        lock.release();
+                        done.complete(null);
+                    });
+                    done.join();
+                }
+                churning.countDown();
+            }));
+        }
+        Thread sizer = Thread.ofPlatform().start(() -> {
+            while (churning.getCount() > 0) {
+                locks.size();
+            }
+        });
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(120));
+            assertFalse(t.isAlive(), "stuck");
+        }
+        sizer.join(TimeUnit.SECONDS.toMillis(20));
+        assertEquals(null, broken.get());
+        long total = 0;
+        for (long c : counts) {
+            total += c;
+        }
+        assertEquals(4L * perThread, total);
+        assertEquals(0, locks.size());
+    }
 }

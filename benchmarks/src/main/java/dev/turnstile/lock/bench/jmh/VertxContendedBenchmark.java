@@ -34,7 +34,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * 10 s), with lock-core's {@code lockAsync()} as the reference. Three shapes:
  * <ul>
  *   <li>{@code sequential…}: one event-loop task acquiring and releasing a free lock
- *       {@link #ACQUISITIONS} times (no contention; the cost of one acquisition on an event loop);</li>
+ *       {@link #ACQUISITIONS} times (no contention; the cost of one acquisition on an event loop).
+ *       {@code sequentialNoLock} is the same task without a lock (the increment and the latch only):
+ *       the ceiling that the task's {@code runOnContext} and the benchmark thread's wake-up put on
+ *       every row of this shape;</li>
  *   <li>{@code chain…}: {@link #CONTEXTS} event-loop verticles, each a chain of {@link #PER_CONTEXT}
  *       acquisitions of one of {@code locks} names (each continuation increments, releases and
  *       requests the next), so at most {@link #CONTEXTS} are outstanding;</li>
@@ -134,6 +137,11 @@ public class VertxContendedBenchmark {
         });
     }
 
+    private void noLock(int slot, Runnable then) {
+        counters[slot]++;
+        then.run();
+    }
+
     private void vertxLocalLock(int slot, Runnable then) {
         sharedData.getLocalLockWithTimeout(names[slot], VERTX_TIMEOUT_MS).onSuccess(lock -> {
             counters[slot]++;
@@ -143,6 +151,12 @@ public class VertxContendedBenchmark {
     }
 
     // ---------------------------------------------------------------- sequential: one event loop, no contention
+
+    @Benchmark
+    @OperationsPerInvocation(ACQUISITIONS)
+    public void sequentialNoLock() throws InterruptedException {
+        sequential(this::noLock);
+    }
 
     @Benchmark
     @OperationsPerInvocation(ACQUISITIONS)

@@ -59,6 +59,9 @@ public class VertxUncontendedBenchmark {
     private final Mutex<long[]> mutex = new Mutex<>(new long[1]);
     private final IncrementAndRelease callback = new IncrementAndRelease();
     private final long[] plainCounter = new long[1];
+    /** More names than {@code LocalLocks} keeps idle, each used once per lap. */
+    private final String[] manyNames = new String[1 << 16];
+    private int nextName;
     private Vertx vertx;
     private LocalLocks localLocks;
 
@@ -66,6 +69,9 @@ public class VertxUncontendedBenchmark {
     public void start() {
         vertx = Vertx.vertx();
         localLocks = LocalLocks.of(vertx);
+        for (int i = 0; i < manyNames.length; i++) {
+            manyNames[i] = "bench-" + i;
+        }
     }
 
     @TearDown(Level.Trial)
@@ -106,6 +112,22 @@ public class VertxUncontendedBenchmark {
     @Benchmark
     public long localLocksGetLocalLock() {
         Lock lock = localLocks.getLocalLock("bench").result();
+        try {
+            return ++plainCounter[0];
+        } finally {
+            lock.release();
+        }
+    }
+
+    /**
+     * {@code LocalLocks.getLocalLock(name)} on a name not used for the last 65,535 acquisitions: the
+     * registry's worst case, a new entry each time (and, since idle entries are swept rather than
+     * removed at once, its share of the sweeps).
+     */
+    @Benchmark
+    public long localLocksManyNames() {
+        String name = manyNames[nextName++ & (manyNames.length - 1)];
+        Lock lock = localLocks.getLocalLock(name).result();
         try {
             return ++plainCounter[0];
         } finally {
