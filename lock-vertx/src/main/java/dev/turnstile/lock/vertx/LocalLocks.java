@@ -149,9 +149,13 @@ public final class LocalLocks {
      */
     public <T> Future<T> withLocalLock(String name, Supplier<Future<T>> block) {
         Objects.requireNonNull(block, "block");
+        Context context = Vertx.currentContext();
         Future<Lock> locked = getLocalLock(name);
-        // Granted already: run the block here, where compose would run it, without compose's promise.
-        return locked.succeeded() ? scoped(locked.result(), block) : locked.compose(lock -> scoped(lock, block));
+        // Granted already: run the block here, where compose would run it, without compose's promise,
+        // and bind the outcome to the caller's context as compose's future would be (see withLock).
+        return locked.succeeded()
+                ? VertxLocks.onContext(context, scoped(locked.result(), block))
+                : locked.compose(lock -> scoped(lock, block));
     }
 
     /**

@@ -12,8 +12,10 @@ import dev.turnstile.lock.WriteGuard;
 import dev.turnstile.lock.vertx.internal.OwnerLocal;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.FutureInternal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -233,9 +235,15 @@ public final class VertxLocks {
      */
     public static <T, R> Future<R> withLock(Mutex<T> mutex, Function<? super MutexGuard<T>, Future<R>> body) {
         Objects.requireNonNull(body, "body");
+        Context context = Vertx.currentContext();
         Future<MutexGuard<T>> locked = lock(mutex);
         // Granted already: run the body here, where compose would run it, without compose's promise.
-        return locked.succeeded() ? scoped(locked.result(), body) : locked.compose(g -> scoped(g, body));
+        // The outcome is re-bound to the caller's context, as compose's future would be: the body's
+        // own future (or scoped's failed one) may be bound to no context, and a handler added to it
+        // later from another thread would then run on that thread.
+        return locked.succeeded()
+                ? onContext(context, scoped(locked.result(), body))
+                : locked.compose(g -> scoped(g, body));
     }
 
     // ---------------------------------------------------------------- RwLock
@@ -603,6 +611,20 @@ public final class VertxLocks {
      */
     static <V> Future<V> succeeded(Context context, V value) {
         return context == null ? Future.succeededFuture(value) : ((ContextInternal) context).succeededFuture(value);
+    }
+
+    /**
+     * {@code result}, or a future bound to {@code context} that completes as it does when
+     * {@code result} is bound elsewhere (or nowhere): the {@code with…} fast paths skip compose, whose
+     * future is bound to the caller's context, so they bind the body's outcome here instead.
+     */
+    static <V> Future<V> onContext(Context context, Future<V> result) {
+        if (context == null || (result instanceof FutureInternal<V> f && f.context() == context)) {
+            return result;
+        }
+        Promise<V> bound = ((ContextInternal) context).promise();
+        result.onComplete(bound);
+        return bound.future();
     }
 
     /** As {@link #succeeded}, failed with {@code cause}. */
