@@ -111,44 +111,7 @@ class LocalLocksTest {
     @Test
     void retiringAnEntryRacingANewAcquisitionKeepsExclusion(Vertx vertx) throws Exception {
         LocalLocks locks = LocalLocks.of(vertx);
-        int names = 3;
-        int perThread = 20_000;
-        AtomicInteger[] inside = new AtomicInteger[names];
-        long[] counts = new long[names];
-        for (int i = 0; i < names; i++) {
-            inside[i] = new AtomicInteger();
-        }
-        AtomicReference<String> broken = new AtomicReference<>();
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < 4; t++) {
-            int seed = t;
-            threads.add(Thread.ofPlatform().start(() -> {
-                for (int i = 0; i < perThread; i++) {
-                    int n = (i + seed) % names;
-                    CompletableFuture<Void> done = new CompletableFuture<>();
-                    locks.getLocalLock("churn-" + n).onSuccess(lock -> {
-                        if (inside[n].incrementAndGet() != 1) {
-                            broken.set("two holders of churn-" + n);
-                        }
-                        counts[n]++;
-                        inside[n].decrementAndGet();
-                        lock.release();
-                        done.complete(null);
-                    });
-                    done.join();
-                }
-            }));
-        }
-        for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(60));
-            assertFalse(t.isAlive(), "stuck");
-        }
-        assertEquals(null, broken.get());
-        long total = 0;
-        for (long c : counts) {
-            total += c;
-        }
-        assertEquals(4L * perThread, total);
+        assertChurnKeepsExclusion(locks, "churn-", 3, 20_000, (i, seed) -> i + seed, () -> { });
         assertEquals(0, locks.size());
     }
 
@@ -255,8 +218,23 @@ class LocalLocksTest {
     @Test
     void sweepsRacingAcquisitionsKeepExclusion(Vertx vertx) throws Exception {
         LocalLocks locks = LocalLocks.of(vertx);
-        int names = 2_000;
-        int perThread = 40_000;
+        assertChurnKeepsExclusion(locks, "sweep-", 2_000, 40_000, (i, seed) -> i * 31 + seed * 7919, locks::size);
+        assertEquals(0, locks.size());
+    }
+
+    /** Which name a churning thread takes on its {@code i}-th acquisition. */
+    private interface NamePick {
+        int nameFor(int i, int seed);
+    }
+
+    /**
+     * Four platform threads each acquire and release {@code perThread} names picked by {@code pick}
+     * (modulo {@code names}), waiting for each grant, while a fifth thread runs {@code alongside} in a
+     * loop until they finish. Fails if two holders of one name ever overlap, a thread gets stuck, or
+     * an acquisition is lost.
+     */
+    private static void assertChurnKeepsExclusion(LocalLocks locks, String prefix, int names, int perThread,
+                                                  NamePick pick, Runnable alongside) throws InterruptedException {
         AtomicInteger[] inside = new AtomicInteger[names];
         long[] counts = new long[names];
         for (int i = 0; i < names; i++) {
@@ -266,14 +244,14 @@ class LocalLocksTest {
         CountDownLatch churning = new CountDownLatch(4);
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < 4; t++) {
-            int seed = t * 7919;
+            int seed = t;
             threads.add(Thread.ofPlatform().start(() -> {
                 for (int i = 0; i < perThread; i++) {
-                    int n = Math.floorMod(i * 31 + seed, names);
+                    int n = Math.floorMod(pick.nameFor(i, seed), names);
                     CompletableFuture<Void> done = new CompletableFuture<>();
-                    locks.getLocalLock("sweep-" + n).onSuccess(lock -> {
+                    locks.getLocalLock(prefix + n).onSuccess(lock -> {
                         if (inside[n].incrementAndGet() != 1) {
-                            broken.set("two holders of sweep-" + n);
+                            broken.set("two holders of " + prefix + n);
                         }
                         counts[n]++;
                         inside[n].decrementAndGet();
@@ -285,22 +263,21 @@ class LocalLocksTest {
                 churning.countDown();
             }));
         }
-        Thread sizer = Thread.ofPlatform().start(() -> {
+        Thread other = Thread.ofPlatform().start(() -> {
             while (churning.getCount() > 0) {
-                locks.size();
+                alongside.run();
             }
         });
         for (Thread t : threads) {
             t.join(TimeUnit.SECONDS.toMillis(120));
             assertFalse(t.isAlive(), "stuck");
         }
-        sizer.join(TimeUnit.SECONDS.toMillis(20));
+        other.join(TimeUnit.SECONDS.toMillis(20));
         assertEquals(null, broken.get());
         long total = 0;
         for (long c : counts) {
             total += c;
         }
         assertEquals(4L * perThread, total);
-        assertEquals(0, locks.size());
     }
 }
