@@ -165,7 +165,7 @@ class CondvarInterruptBreakTest {
 
     private static void interruptRacingNotify(Supplier<Subject> subjects, boolean virtual, boolean exactSignals)
             throws Exception {
-        for (int round = 0; round < 300; round++) {
+        for (int round = 0; round < 200; round++) {
             Subject s = subjects.get();
             int n = 4;
             AtomicInteger notifiedReturns = new AtomicInteger();
@@ -302,5 +302,58 @@ class CondvarInterruptBreakTest {
         fifo.tryLock(Instant.MIN).orElseThrow().close();
         fifo.tryLock(Instant.now().minusSeconds(5)).orElseThrow().close();
         fifo.tryLock(Instant.MAX).orElseThrow().close();
+    }
+
+    /**
+     * On ranked mutexes (tracked holds): an await interrupted on entry, one interrupted while waiting,
+     * and one that timed out each leave the thread's record of holds as it was: afterwards the outer
+     * (lower-rank) mutex can be released and both taken again in order, and a deadlock search finds
+     * nothing left over.
+     */
+    @Test
+    void interruptedAwaitsOnRankedMutexesKeepTheHoldRecordsStraight() throws Exception {
+        Mutex<String> outer = Mutex.builder().name("outer").rank(1).build("o");
+        Mutex<String> inner = Mutex.builder().name("inner").rank(2).build("i");
+        Condvar cv = new Condvar();
+        for (int round = 0; round < 50; round++) {
+            java.util.concurrent.CountDownLatch untimedNext = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    try (MutexGuard<String> o = outer.lock(); MutexGuard<String> g = inner.lock()) {
+                        Thread.currentThread().interrupt();
+                        org.junit.jupiter.api.Assertions.assertThrows(InterruptedException.class, () -> cv.await(g));
+                        assertTrue(g.isHeld());
+                        assertFalse(cv.await(g, Duration.ofMillis(1)));
+                        untimedNext.countDown();
+                        try {
+                            cv.await(g); // interrupted by the main thread
+                            throw new AssertionError("returned without a notification");
+                        } catch (InterruptedException expected) {
+                            assertTrue(g.isHeld());
+                        }
+                    }
+                    // released in reverse order; taking both again in rank order must be allowed
+                    try (MutexGuard<String> o = outer.lock(); MutexGuard<String> g = inner.lock()) {
+                        assertTrue(o.isHeld() && g.isHeld());
+                    }
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            assertTrue(untimedNext.await(10, TimeUnit.SECONDS));
+            while (cv.waiterCount() == 0 && t.isAlive()) {
+                Thread.onSpinWait();
+            }
+            t.interrupt();
+            t.join(10_000);
+            assertFalse(t.isAlive());
+            if (failure.get() != null) {
+                throw new AssertionError("round " + round, failure.get());
+            }
+            assertFalse(outer.isLocked());
+            assertFalse(inner.isLocked());
+            assertEquals(List.of(), dev.turnstile.lock.Deadlocks.detect());
+        }
     }
 }
