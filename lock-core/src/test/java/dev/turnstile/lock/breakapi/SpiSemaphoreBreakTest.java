@@ -2,6 +2,7 @@ package dev.turnstile.lock.breakapi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -253,5 +254,151 @@ class SpiSemaphoreBreakTest {
         bad.lockIt();
         assertThrows(IllegalStateException.class, bad::unlockIt);
         assertEquals(1, bad.word(), "the word is left as it was: still held, no core bit");
+    }
+
+    /** A condition variable over the semaphore, from outside the package. */
+    static final class SemCondvar extends dev.turnstile.lock.park.RawCondvar {
+        int awaitOn(Semaphore sem) {
+            return await(sem, Semaphore.ONE, true, -1L);
+        }
+
+        boolean notifyOneWaiter() {
+            return notifyWaiters(false) > 0;
+        }
+
+        int waiting() {
+            return waiterCount();
+        }
+    }
+
+    /**
+     * The documented precondition of RawCondvar.await is that the caller holds the lock; a caller that
+     * does not gets the lock type's refusal of the release. That refusal must not leave the caller's
+     * node queued on the condvar: it would count as a waiter for ever, bind the condvar to that lock,
+     * and a notify would move a node whose thread has left onto the lock's queue, where the next
+     * release would grant the lock to nobody.
+     */
+    @Test
+    void anAwaitWhoseReleaseIsRefusedLeavesNothingQueued() throws Exception {
+        Semaphore sem = new Semaphore(1, LockConfig.DEFAULT);
+        SemCondvar cv = new SemCondvar();
+        assertThrows(IllegalStateException.class, () -> cv.awaitOn(sem)); // holds no permit
+        assertEquals(0, cv.waiting(), "the refused waiter stays counted");
+        assertFalse(cv.notifyOneWaiter(), "a notify finds the node of a thread that left");
+        // the semaphore still works, and a real waiter is notified
+        sem.acquire();
+        Thread t = Thread.ofPlatform().start(() -> {
+            sem.acquire();
+            assertEquals(0, cv.awaitOn(sem));
+            sem.releasePermit();
+        });
+        sem.releasePermit();
+        while (cv.waiting() == 0) {
+            Thread.onSpinWait();
+        }
+        assertTrue(cv.notifyOneWaiter());
+        t.join(10_000);
+        assertFalse(t.isAlive());
+        assertEquals(0, sem.word());
+    }
+
+    /** A semaphore whose refusal of a release without a permit waits at a gate first (test only). */
+    static final class GatedSemaphore extends RawLock {
+        final CountDownLatch inRefusal = new CountDownLatch(1);
+        final CountDownLatch gate = new CountDownLatch(1);
+
+        GatedSemaphore() {
+            super(LockConfig.DEFAULT);
+        }
+
+        @Override
+        protected boolean canAcquire(int lockBits, int mode) {
+            return lockBits < 2;
+        }
+
+        @Override
+        protected int acquired(int lockBits, int mode) {
+            return lockBits + 1;
+        }
+
+        @Override
+        protected int released(int lockBits, int mode) {
+            if (lockBits == 0) {
+                inRefusal.countDown();
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new IllegalStateException("no permit taken");
+            }
+            return lockBits - 1;
+        }
+
+        void take() {
+            assertEquals(ACQUIRED, acquireBlocking(0, false, -1L));
+        }
+
+        void give() {
+            release(0, false);
+        }
+
+        int word() {
+            return state();
+        }
+    }
+
+    static final class GatedCondvar extends dev.turnstile.lock.park.RawCondvar {
+        int awaitOn(GatedSemaphore sem) {
+            return await(sem, 0, false, -1L);
+        }
+
+        boolean notifyOneWaiter() {
+            return notifyWaiters(false) > 0;
+        }
+
+        int waiting() {
+            return waiterCount();
+        }
+    }
+
+    /**
+     * The refused release races a notify that takes the refused waiter's node first: the waiter takes
+     * the grant that comes with the notification, gives it back, and passes the notification on to the
+     * next waiter, which returns notified. Before, the next waiter was never notified, and the lock was
+     * left to a woken head whose thread had gone.
+     */
+    @Test
+    void aNotificationThatReachedARefusedWaiterIsPassedOn() throws Exception {
+        GatedSemaphore sem = new GatedSemaphore();
+        GatedCondvar cv = new GatedCondvar();
+        java.util.concurrent.atomic.AtomicReference<Throwable> refusedWith = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread refused = Thread.ofPlatform().start(() -> {
+            try {
+                cv.awaitOn(sem); // holds no permit: its release is refused, after the gate
+            } catch (Throwable e) {
+                refusedWith.set(e);
+            }
+        });
+        assertTrue(sem.inRefusal.await(10, TimeUnit.SECONDS));
+        java.util.concurrent.atomic.AtomicInteger outcome = new java.util.concurrent.atomic.AtomicInteger(-1);
+        Thread next = Thread.ofPlatform().start(() -> {
+            sem.take();
+            outcome.set(cv.awaitOn(sem));
+            sem.give();
+        });
+        while (cv.waiting() < 2) {
+            Thread.onSpinWait();
+        }
+        assertTrue(cv.notifyOneWaiter()); // takes the refused waiter's node, the first queued
+        sem.gate.countDown();
+        refused.join(10_000);
+        assertFalse(refused.isAlive());
+        assertInstanceOf(IllegalStateException.class, refusedWith.get());
+        next.join(10_000);
+        assertFalse(next.isAlive(), "the notification the refused waiter received was lost");
+        assertEquals(0, outcome.get(), "NOTIFIED");
+        assertEquals(0, cv.waiting());
+        assertEquals(0, sem.word(), "no permit and no core bit left behind");
     }
 }
