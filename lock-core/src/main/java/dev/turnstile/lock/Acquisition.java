@@ -26,7 +26,13 @@ abstract class Acquisition<G> extends CallbackWaiter implements PendingLock {
 
     Acquisition(int mode, Executor executor, LockCallback<? super G> callback) {
         super(mode, executor);
-        this.callback = callback;
+        // The leak detector's record of where this acquisition was asked for (lockAsync, awaitAsync,
+        // upgradeAsync, a front-end's subscribe): its guard is made later, on whichever thread grants
+        // it (a releaser, a notifier), whose stack says nothing about who dropped the future. Kept in
+        // a wrapper of the callback, like an owner, so that the node has no field for it; with
+        // detection off this is one static read.
+        Object site = LeakDetection.asyncSite();
+        this.callback = site == null ? callback : new Sited<>(callback, site);
     }
 
     /** The lock this node was submitted to, or {@code null} before; for messages. */
@@ -38,6 +44,25 @@ abstract class Acquisition<G> extends CallbackWaiter implements PendingLock {
     final void ownedBy(HeldLocks holds) {
         if (holds != null) {
             callback = new Owned<>(callback, holds);
+        }
+    }
+
+    /** The leak detector's decision and stack for this acquisition ({@link LeakDetection#asyncSite}), or {@code null}. */
+    private Object leakSite() {
+        Object c = callback instanceof Owned<?> o ? o.callback : callback;
+        return c instanceof Sited<?> s ? s.site : null;
+    }
+
+    /** The callback of an acquisition made while leak detection was on, and its site. */
+    private record Sited<G>(LockCallback<? super G> callback, Object site) implements LockCallback<G> {
+        @Override
+        public void onLocked(G guard) {
+            callback.onLocked(guard);
+        }
+
+        @Override
+        public void onFailed(Throwable cause) {
+            callback.onFailed(cause);
         }
     }
 
@@ -97,7 +122,19 @@ abstract class Acquisition<G> extends CallbackWaiter implements PendingLock {
 
     /** Hands a grant to the callback; a subclass may refuse a grant whose outcome it already settled. */
     void grantReceived() {
-        callback.onLocked(newGuard());
+        Object site = leakSite();
+        G guard;
+        if (site == null) {
+            guard = newGuard();
+        } else {
+            LeakDetection.siteOfNextGuard(site); // the guard newGuard() makes is tracked as acquired there
+            try {
+                guard = newGuard();
+            } finally {
+                LeakDetection.siteOfNextGuard(null);
+            }
+        }
+        callback.onLocked(guard);
     }
 
     @Override

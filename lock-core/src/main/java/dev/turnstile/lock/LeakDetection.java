@@ -13,7 +13,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * stays held forever, with no thread in a dump to blame. A guard that is tracked and collected while
  * still holding is reported once, through a {@link System.Logger} named {@code dev.turnstile.lock}
  * (level {@code ERROR}) and to every {@link Listener}, naming the lock and, if stacks are recorded,
- * where the guard was acquired. The lock itself is left held: releasing it behind the program's back
+ * where the guard was acquired: for an asynchronous acquisition, where it was asked for
+ * ({@code lockAsync()}, {@code awaitAsync(…)}, …), not the release that granted it later. The lock itself is left held: releasing it behind the program's back
  * could let another thread see a half-updated value, and would hide the bug.
  *
  * <pre>{@code
@@ -78,8 +79,8 @@ public final class LeakDetection {
      * @param lock       the lock the guard still holds (a {@link Mutex} or an {@link RwLock}); it stays held
      * @param guardType  the kind of guard: {@code MutexGuard}, {@code ReadGuard}, {@code WriteGuard} or
      *                   {@code UpgradableGuard}
-     * @param acquiredAt where the guard was acquired (its stack trace), or {@code null} if stacks were
-     *                   not recorded
+     * @param acquiredAt where the guard was acquired (its stack trace; for an asynchronous acquisition,
+     *                   where it was asked for), or {@code null} if stacks were not recorded
      */
     public record Leak(Object lock, String guardType, Throwable acquiredAt) {
         /**
@@ -199,6 +200,48 @@ public final class LeakDetection {
         if (l != 0) {
             LeakTracker.start(guard, lock, l);
         }
+    }
+
+    /** {@link #asyncSite()}: the acquisition was not sampled; its guard is not tracked. */
+    static final Object NOT_SAMPLED = new Object();
+    /** {@link #asyncSite()}: the acquisition was sampled while stacks were not recorded. */
+    static final Object NO_STACK = new Object();
+    /** Set by a grant while it makes its guard: the site its asynchronous acquisition was asked at. */
+    private static final ThreadLocal<Object> NEXT_GUARD_SITE = new ThreadLocal<>();
+
+    /**
+     * For an asynchronous acquisition, when it is asked for: {@code null} while detection is off (one
+     * volatile read), otherwise the sampling decision made now, on the caller's thread: its stack
+     * ({@code Throwable}), {@link #NO_STACK} or {@link #NOT_SAMPLED}. Its guard is made later, on the
+     * granting thread, whose stack would name the releaser instead of the caller that dropped it.
+     */
+    static Object asyncSite() {
+        int l = level;
+        if (l == 0) {
+            return null;
+        }
+        if (!sampled(l)) {
+            return NOT_SAMPLED;
+        }
+        return recordStacks ? new Throwable("acquired here") : NO_STACK;
+    }
+
+    /** Around a grant's guard construction: the site of {@link #asyncSite()}, or {@code null} after it. */
+    static void siteOfNextGuard(Object site) {
+        if (site == null) {
+            NEXT_GUARD_SITE.remove();
+        } else {
+            NEXT_GUARD_SITE.set(site);
+        }
+    }
+
+    /** Takes the site a grant set for the guard being made now, if any ({@link #siteOfNextGuard}). */
+    static Object takeNextGuardSite() {
+        Object site = NEXT_GUARD_SITE.get();
+        if (site != null) {
+            NEXT_GUARD_SITE.remove();
+        }
+        return site;
     }
 
     /** Whether an acquisition at {@code levelOrdinal} (not OFF) is sampled. */

@@ -47,12 +47,23 @@ final class LeakTracker implements Runnable {
         this.acquiredAt = acquiredAt;
     }
 
-    /** Tracks {@code guard} if this acquisition is sampled. */
+    /**
+     * Tracks {@code guard} if this acquisition is sampled: decided now, or, for a guard a grant makes,
+     * when its asynchronous acquisition was asked for ({@link LeakDetection#asyncSite()}).
+     */
     static void start(Object guard, Object lock, int levelOrdinal) {
-        if (!LeakDetection.sampled(levelOrdinal)) {
-            return;
+        Object site = LeakDetection.takeNextGuardSite();
+        Throwable stack;
+        if (site == null) {
+            if (!LeakDetection.sampled(levelOrdinal)) {
+                return;
+            }
+            stack = LeakDetection.recordsStacks() ? new Throwable("acquired here") : null;
+        } else if (site == LeakDetection.NOT_SAMPLED) {
+            return; // the asynchronous acquisition this guard comes from was not sampled
+        } else {
+            stack = site instanceof Throwable askedAt ? askedAt : null; // where it was asked for
         }
-        Throwable stack = LeakDetection.recordsStacks() ? new Throwable("acquired here") : null;
         Key key = new Key(guard);
         LeakTracker tracker = new LeakTracker(key, lock, guard.getClass().getSimpleName(), stack);
         LIVE.getAndAdd(1);

@@ -427,8 +427,7 @@ public final class Mutex<T> extends RawLock {
      * @param owner   the task acquiring
      * @return a future of the guard, or failed with {@link LockTimeoutException} or
      *         {@link LockOrderViolationException}
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws NullPointerException if an argument is null
      */
     public CompletableFuture<MutexGuard<T>> tryLockAsync(Duration timeout, LockOwner owner) {
         long nanos = Timeouts.waitNanos(timeout);
@@ -439,8 +438,23 @@ public final class Mutex<T> extends RawLock {
             return CompletableFuture.failedFuture(refused);
         }
         LockFuture.Timed<MutexGuard<T>> view = submit(new LockFuture.Timed<>(nodes(), null), holds);
-        view.arm(nanos, timeout, name(), null);
+        // The wait the timeout names is the one made: zero for a negative timeout, as in the other forms.
+        view.arm(nanos, Timeouts.nonNegative(timeout), name(), null);
         return view;
+    }
+
+    /**
+     * As {@link #tryLockAsync(Duration, LockOwner)}, with a wall-clock deadline read once, on entry; a
+     * deadline that has passed makes one attempt (the deadline form beside every timeout form).
+     *
+     * @param deadline when to give up
+     * @param owner    the task acquiring
+     * @return a future of the guard, or failed with {@link LockTimeoutException} or
+     *         {@link LockOrderViolationException}
+     * @throws NullPointerException if an argument is null
+     */
+    public CompletableFuture<MutexGuard<T>> tryLockAsync(Instant deadline, LockOwner owner) {
+        return tryLockAsync(Timeouts.until(deadline), owner);
     }
 
     /**
@@ -527,7 +541,10 @@ public final class Mutex<T> extends RawLock {
      * otherwise the waiter leaves the queue as the timeout passes, and the future fails with a
      * {@link LockTimeoutException} that names this mutex and the wait. A zero or negative timeout
      * makes one attempt that respects the fairness policy, and the future is complete when this
-     * returns: granted if the mutex was free, failed with the timeout otherwise. The timeout runs on
+     * returns: granted if the mutex was free, failed with the timeout otherwise (called inside a
+     * grant's delivery, such as a continuation of another lock's future, a grant goes through this
+     * thread's trampoline like every grant there: the future completes as soon as the callback
+     * running now returns). The timeout runs on
      * Turnstile's timer thread (one daemon thread, started on demand), and a timed-out future's
      * dependents run there, as with {@code orTimeout}: they must be brief. Completion on a grant and
      * cancellation as for {@link #lockAsync()}.
@@ -558,7 +575,8 @@ public final class Mutex<T> extends RawLock {
 
     /**
      * As {@link #tryLockAsync(Duration)}, with a wall-clock deadline read once, on entry. A deadline
-     * that has passed makes one attempt, and the future is complete when this returns.
+     * that has passed makes one attempt, and the future is complete when this returns (inside a
+     * grant's delivery, once the callback running now returns, as {@link #tryLockAsync(Duration)} says).
      *
      * @param deadline when to give up
      * @return a future of the guard, or of the timeout

@@ -626,7 +626,8 @@ public final class RwLock<T> extends RawLock {
      * Acquires a read lock without blocking any thread if it is granted within {@code timeout};
      * otherwise the waiter leaves the queue as the timeout passes and the future fails with a
      * {@link LockTimeoutException}. A zero or negative timeout makes one attempt, and the future is
-     * complete when this returns. Timer, completion and cancellation as for
+     * complete when this returns (inside a grant's delivery, once the callback running now returns,
+     * as {@link Mutex#tryLockAsync(Duration)} says). Timer, completion and cancellation as for
      * {@link Mutex#tryLockAsync(Duration)}.
      *
      * @param timeout the longest wait

@@ -171,7 +171,7 @@ final class Diagnostics {
         if (q.probe() == null) {
             q.installProbe(new LockProbe(null));
         }
-        for (int s = lock.state(); (s & RawLock.PROFILED) == 0 && !lock.casState(s, s | RawLock.PROFILED);
+        for (int s = lock.state(); (s & RawLock.PROFILED) == 0 && !lock.casWord(s, s | RawLock.PROFILED);
                 s = lock.state()) {
             // the word moved: read it again
         }

@@ -84,7 +84,10 @@ public abstract class RawCondvar {
      *         received while waiting is kept as the interrupt status.
      * @throws IllegalStateException if waiters of another lock are queued, or the current thread must
      *                               not block and the {@code BlockingCalls} policy is strict; the
-     *                               lock is still held
+     *                               lock is still held. Also whatever the lock type's
+     *                               {@code released} throws to refuse the release (the caller did not
+     *                               hold the lock): nothing is left queued here then, and a
+     *                               notification that reached the caller meanwhile is passed on
      */
     protected final int await(RawLock heldLock, int mode, boolean interruptible, long timeoutNanos) {
         final boolean timed = timeoutNanos >= 0;
@@ -98,7 +101,17 @@ public abstract class RawCondvar {
         if (waitRecord != null) {
             waitRecord.waitingFor(heldLock, node);
         }
-        heldLock.release(mode, false);
+        try {
+            heldLock.release(mode, false);
+        } catch (RuntimeException | Error refused) {
+            // The lock type refused the release: the caller did not hold the lock (the documented
+            // precondition). The node, queued first so that no notify is missed, must not stay: it
+            // would count as a waiter for ever, keep this condvar bound to the lock, and a notify
+            // would move it onto the lock's queue, where a release would grant the lock to a thread
+            // that has left.
+            leaveAfterRefusedRelease(node, heldLock, mode, waitRecord);
+            throw refused;
+        }
 
         boolean interrupted = false;
         int outcome = NOTIFIED;
@@ -129,18 +142,7 @@ public abstract class RawCondvar {
                 heldLock.acquireBlocking(mode, false, -1L, node, false);
                 return outcome;
             }
-            // Notified: being moved onto the lock's queue (CLAIMED until the requeue is done).
-            while (node.status() == Waiter.CLAIMED) {
-                LockSupport.park(heldLock);
-                if (Thread.interrupted()) {
-                    interrupted = true;
-                }
-            }
-            if (node.status() != Waiter.GRANTED) {
-                heldLock.acquireBlocking(mode, false, -1L, node, true); // linked: waiting, or woken in place
-            } else {
-                Diagnostics.acquired(heldLock); // granted by a release while it was still being requeued
-            }
+            interrupted |= reacquireNotified(node, heldLock, mode);
             return NOTIFIED;
         } finally {
             if (waitRecord != null) {
@@ -148,6 +150,50 @@ public abstract class RawCondvar {
             }
             if (interrupted && outcome != INTERRUPTED) {
                 Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * A notified waiter's way back: it is being moved onto the lock's queue (CLAIMED until the requeue
+     * is done), then waits there like any waiter (or was granted already). Not interruptible.
+     *
+     * @return whether the thread was interrupted meanwhile (the status is cleared: the caller keeps it)
+     */
+    private boolean reacquireNotified(ThreadWaiter node, RawLock heldLock, int mode) {
+        boolean interrupted = false;
+        while (node.status() == Waiter.CLAIMED) {
+            LockSupport.park(heldLock);
+            if (Thread.interrupted()) {
+                interrupted = true;
+            }
+        }
+        if (node.status() != Waiter.GRANTED) {
+            heldLock.acquireBlocking(mode, false, -1L, node, true); // linked: waiting, or woken in place
+        } else {
+            Diagnostics.acquired(heldLock); // granted by a release while it was still being requeued
+        }
+        return interrupted;
+    }
+
+    /**
+     * After {@code heldLock} refused the release that starts a wait: withdraws the node; if a notify took
+     * it first (it is on, or on its way to, the lock's queue), takes the grant it will get, gives it
+     * back, and passes the notification on, so that nothing is lost and nothing is left queued.
+     */
+    private void leaveAfterRefusedRelease(ThreadWaiter node, RawLock heldLock, int mode, HeldLocks waitRecord) {
+        try {
+            if (!withdraw(node)) {
+                boolean interrupted = reacquireNotified(node, heldLock, mode);
+                heldLock.release(mode, false);
+                notifyWaiters(false);
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        } finally {
+            if (waitRecord != null) {
+                waitRecord.doneWaiting(node);
             }
         }
     }

@@ -224,7 +224,9 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      *
      * @param lockBits the lock bits before the acquisition
      * @param mode     the mode acquired
-     * @return the lock bits with one more holder of {@code mode}; the two top bits must be 0
+     * @return the lock bits with one more holder of {@code mode}; the {@link #CORE_BITS} must be 0 (a
+     *         result with one of them set is refused: the state word is left unchanged and
+     *         {@link IllegalStateException} reaches the thread that acquires or admits)
      */
     protected abstract int acquired(int lockBits, int mode);
 
@@ -235,7 +237,9 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      *
      * @param lockBits the lock bits before the release
      * @param mode     the mode released, or a transition mode
-     * @return the lock bits after the release; the two top bits must be 0
+     * @return the lock bits after the release; the {@link #CORE_BITS} must be 0 (a result with one
+     *         of them set, such as a count taken below zero, is refused as if this method had thrown
+     *         {@link IllegalStateException})
      */
     protected abstract int released(int lockBits, int mode);
 
@@ -330,9 +334,38 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      * @param expect the word the caller read
      * @param update the word to publish
      * @return whether the word was {@code expect} and is now {@code update}
+     * @throws IllegalArgumentException if {@code update} differs from {@code expect} in a core bit
+     *                                  (the word is left unchanged)
      */
     protected final boolean casState(int expect, int update) {
+        // Enforced, not only documented: a lock type that set QUEUED or SIGNAL here (or cleared one)
+        // would leave the core believing in a queue that does not exist, or forgetting one that does,
+        // and every later waiter would park forever. The lock types' own fast paths pass constants,
+        // for which the JIT folds this check away.
+        if (((expect ^ update) & CORE_BITS) != 0) {
+            throw new IllegalArgumentException(getClass().getName() + " tried to change the core bits of the state word: "
+                    + Integer.toHexString(expect) + " -> " + Integer.toHexString(update));
+        }
         return STATE.compareAndSet(this, expect, update);
+    }
+
+    /** The core's own compare-and-set of the whole word, core bits included (setting PROFILED). */
+    final boolean casWord(int expect, int update) {
+        return STATE.compareAndSet(this, expect, update);
+    }
+
+    /**
+     * A lock type's {@link #acquired} or {@link #released} result, checked before it is published: the
+     * core ORs its bits into it, so a result that spills into them (a count taken below zero is -1,
+     * every bit set) would corrupt QUEUED, SIGNAL and PROFILED and strand every later waiter. Refused
+     * instead, before any CAS, so the state word stays as it was.
+     */
+    private int lockBits(int bits, String function) {
+        if ((bits & CORE_BITS) != 0) {
+            throw new IllegalStateException(getClass().getName() + "." + function + " returned 0x"
+                    + Integer.toHexString(bits) + ", which sets core bits of the state word; refused");
+        }
+        return bits;
     }
 
     /**
@@ -372,7 +405,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
             if (!canAcquire(bits, mode)) {
                 return false;
             }
-            if (STATE.compareAndSet(this, s, acquired(bits, mode) | (s & CORE_BITS))) {
+            if (STATE.compareAndSet(this, s, lockBits(acquired(bits, mode), "acquired") | (s & CORE_BITS))) {
                 if (record && (s & PROFILED) != 0) {
                     Diagnostics.acquired(this);
                 }
@@ -826,7 +859,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
                 releaseSlowly(mode, fair, s);
                 return;
             }
-            if (STATE.compareAndSet(this, s, released(s & ~CORE_BITS, mode) | (s & QUEUED))) {
+            if (STATE.compareAndSet(this, s, lockBits(released(s & ~CORE_BITS, mode), "released") | (s & QUEUED))) {
                 return;
             }
         }
@@ -849,7 +882,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
                 releaseContended(mode, fair);
                 return;
             }
-            if (STATE.compareAndSet(this, s, released(s & ~CORE_BITS, mode) | (s & keep))) {
+            if (STATE.compareAndSet(this, s, lockBits(released(s & ~CORE_BITS, mode), "released") | (s & keep))) {
                 return;
             }
         }
@@ -887,7 +920,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
         for (;;) {
             int s = state;
             int bits = s & ~CORE_BITS;
-            int published = releasing ? released(bits, mode) : bits;
+            int published = releasing ? lockBits(released(bits, mode), "released") : bits;
             int keep = s & PROFILED; // carried by every CAS below
             Waiter head = q.head();
             if (head == null) {
@@ -910,7 +943,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
             int count = 0;
             Waiter w = head;
             while (w != null && (w.status() == Waiter.WAITING || w == head && inFlight) && canAcquire(occupied, w.mode)) {
-                occupied = acquired(occupied, w.mode);
+                occupied = lockBits(acquired(occupied, w.mode), "acquired");
                 count++;
                 w = w.next;
             }
@@ -1012,7 +1045,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
                 int keep = s & PROFILED;
                 int update;
                 if (grantFirst) {
-                    update = acquired(bits, chain.mode) | (linkFrom != null ? QUEUED | SIGNAL : 0) | keep;
+                    update = lockBits(acquired(bits, chain.mode), "acquired") | (linkFrom != null ? QUEUED | SIGNAL : 0) | keep;
                 } else if (freeForFirst) {
                     update = bits | QUEUED | keep; // the first is woken in place: SIGNAL stays clear
                 } else if (wasEmpty) {

@@ -131,7 +131,19 @@ final class LockMono<G> extends Mono<G> implements Scannable {
         }
 
         private void armTimer() {
-            long nanos = parent.timeout.toNanos();
+            long nanos;
+            try {
+                nanos = parent.timeout.toNanos();
+            } catch (ArithmeticException beyondTheNanosecondRange) {
+                nanos = Long.MAX_VALUE;
+            }
+            if (nanos == Long.MAX_VALUE) {
+                // About 292 years or more (Instant.MAX, Duration.ofSeconds(Long.MAX_VALUE)): wait as long
+                // as it takes, as lock-core's timed forms do (they saturate) and VertxLocks does. Calling
+                // toNanos() unguarded threw here, after the acquisition was queued: the subscriber got
+                // an ArithmeticException, and then the grant too, onNext after onError, into nobody.
+                return;
+            }
             if (nanos == 0) {
                 timeUp(); // one attempt: the submission above was it
                 return;
