@@ -18,9 +18,9 @@ import java.util.concurrent.Executor;
  */
 abstract class Acquisition<G> extends CallbackWaiter implements PendingLock {
     /**
-     * Receives the outcome; an {@link Owned} wrapper when the acquisition counts for a task, so that an
-     * anonymous acquisition's node carries no field for an owner. Set before submission, which
-     * publishes it to the granting thread.
+     * Receives the outcome; a {@link Tagged} wrapper when the acquisition counts for a task or the leak
+     * detector records where it was asked for, so that a plain acquisition's node carries no field for
+     * either. Set before submission, which publishes it to the granting thread.
      */
     private LockCallback<? super G> callback;
 
@@ -32,7 +32,7 @@ abstract class Acquisition<G> extends CallbackWaiter implements PendingLock {
         // a wrapper of the callback, like an owner, so that the node has no field for it; with
         // detection off this is one static read.
         Object site = LeakDetection.asyncSite();
-        this.callback = site == null ? callback : new Sited<>(callback, site);
+        this.callback = site == null ? callback : new Tagged<>(callback, null, site);
     }
 
     /** The lock this node was submitted to, or {@code null} before; for messages. */
@@ -43,36 +43,26 @@ abstract class Acquisition<G> extends CallbackWaiter implements PendingLock {
     /** Makes this acquisition count for the task whose holdings are {@code holds} (may be null). */
     final void ownedBy(HeldLocks holds) {
         if (holds != null) {
-            callback = new Owned<>(callback, holds);
+            callback = callback instanceof Tagged<? super G> t
+                    ? new Tagged<>(t.callback, holds, t.site) : new Tagged<>(callback, holds, null);
         }
     }
 
     /** The leak detector's decision and stack for this acquisition ({@link LeakDetection#asyncSite}), or {@code null}. */
     private Object leakSite() {
-        Object c = callback instanceof Owned<?> o ? o.callback : callback;
-        return c instanceof Sited<?> s ? s.site : null;
-    }
-
-    /** The callback of an acquisition made while leak detection was on, and its site. */
-    private record Sited<G>(LockCallback<? super G> callback, Object site) implements LockCallback<G> {
-        @Override
-        public void onLocked(G guard) {
-            callback.onLocked(guard);
-        }
-
-        @Override
-        public void onFailed(Throwable cause) {
-            callback.onFailed(cause);
-        }
+        return callback instanceof Tagged<?> t ? t.site : null;
     }
 
     /** The holdings of the task this acquisition counts for, or {@code null}. */
     final HeldLocks owner() {
-        return callback instanceof Owned<?> o ? o.holds : null;
+        return callback instanceof Tagged<?> t ? t.holds : null;
     }
 
-    /** The callback of an acquisition made for a task, and that task's holdings. */
-    private record Owned<G>(LockCallback<? super G> callback, HeldLocks holds) implements LockCallback<G> {
+    /**
+     * The callback of an acquisition made for a task ({@code holds}) or while leak detection was on
+     * ({@code site}); either may be {@code null}.
+     */
+    private record Tagged<G>(LockCallback<? super G> callback, HeldLocks holds, Object site) implements LockCallback<G> {
         @Override
         public void onLocked(G guard) {
             callback.onLocked(guard);
