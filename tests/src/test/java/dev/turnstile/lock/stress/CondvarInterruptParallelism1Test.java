@@ -69,14 +69,10 @@ class CondvarInterruptParallelism1Test {
                                     case 0 -> notEmpty.await(g);
                                     case 1 -> notEmpty.await(g, Duration.ofMillis(50));
                                     case 2 -> notEmpty.awaitUntil(g, Instant.now().plusMillis(30));
-                                    default -> {
-                                        // a try-once wait never parks: on one carrier a loop of them
-                                        // must yield, as a spin loop must, or nobody else ever runs
-                                        // (the same holds for Condition.awaitNanos(0))
-                                        if (!notEmpty.awaitUntil(g, Instant.MIN)) {
-                                            Thread.yield();
-                                        }
-                                    }
+                                    // no try-once form here: a loop of waits that never park
+                                    // (await(g, ZERO) + Thread.yield()) keeps the only carrier from
+                                    // the threads started by a platform thread, whatever the lock
+                                    default -> notEmpty.await(g, Duration.ofMillis(1));
                                 }
                             } catch (InterruptedException e) {
                                 interrupts.incrementAndGet();
@@ -111,16 +107,42 @@ class CondvarInterruptParallelism1Test {
                         g.get().add(i);
                         notEmpty.notifyOne();
                     }
+                    if (i % 50 == 0) {
+                        // pause (parked, off the carrier) so that consumers wait and the interrupter
+                        // finds them waiting; otherwise a warm run can finish without one interrupt
+                        java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                    }
                 }
             }));
         }
         Thread interrupter = Thread.ofVirtual().name("interrupter").start(() -> {
             ThreadLocalRandom rnd = ThreadLocalRandom.current();
-            while (producerThreads.stream().anyMatch(Thread::isAlive)) {
+            while (!done.get() && producerThreads.stream().anyMatch(Thread::isAlive)) {
                 consumerThreads.get(rnd.nextInt(consumers)).interrupt();
-                Thread.yield();
+                // parks, not Thread.yield(): on one carrier a yielding loop can keep it from the
+                // threads a platform thread started (they wait in the pool's external queue)
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
             }
         });
+        try {
+            runToTheEnd(buffer, notEmpty, notFull, consumerThreads, producerThreads, interrupter, done,
+                    consumed, consumedSum, interrupts, insideWhileHeld, producers, perProducer);
+        } finally {
+            // a failure must not leave threads on the one carrier that the next tests of this fork share
+            done.set(true);
+            producerThreads.forEach(Thread::interrupt);
+            consumerThreads.forEach(Thread::interrupt);
+            interrupter.interrupt();
+            notEmpty.notifyAllWaiters();
+            notFull.notifyAllWaiters();
+        }
+    }
+
+    private static void runToTheEnd(Mutex<ArrayDeque<Integer>> buffer, Condvar notEmpty, Condvar notFull,
+                                    List<Thread> consumerThreads, List<Thread> producerThreads, Thread interrupter,
+                                    AtomicBoolean done, AtomicInteger consumed, AtomicLong consumedSum,
+                                    AtomicInteger interrupts, AtomicInteger insideWhileHeld, int producers,
+                                    int perProducer) throws Exception {
         for (Thread t : producerThreads) {
             if (!t.join(Duration.ofSeconds(20))) {
                 dump();
