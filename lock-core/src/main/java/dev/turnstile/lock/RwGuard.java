@@ -227,7 +227,10 @@ public abstract sealed class RwGuard<T> implements AutoCloseable permits ReadGua
 
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "[" + lock + (state() != OPEN ? ", closed]" : "]");
+        byte s = state();
+        // LENT and LENT_CLOSED: the hold went to upgradeAsync, pending or done; for the user the guard is consumed.
+        String suffix = s == OPEN ? "]" : s == CLOSED ? ", closed]" : ", consumed]";
+        return getClass().getSimpleName() + "[" + lock + suffix;
     }
 
     private static final VarHandle STATE;

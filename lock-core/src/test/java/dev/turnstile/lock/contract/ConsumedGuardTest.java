@@ -29,6 +29,7 @@ class ConsumedGuardTest {
     private static void assertConsumed(AutoCloseable consumed, Function<Object, Object> get, Runnable lockUnchanged)
             throws Exception {
         assertThrows(IllegalStateException.class, () -> get.apply(consumed));
+        assertTrue(consumed.toString().endsWith(", consumed]"), consumed.toString());
         consumed.close(); // does nothing
         consumed.close(); // still nothing: it holds nothing to release twice
         lockUnchanged.run();
