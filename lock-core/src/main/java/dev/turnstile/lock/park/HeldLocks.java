@@ -56,10 +56,10 @@ public final class HeldLocks {
     public static final int THROW = 2;
 
     private static final System.Logger LOG = System.getLogger("dev.turnstile.lock");
-    private static volatile int rankPolicy = initialPolicy();
+    private static volatile int rankPolicy = policyFromProperty("dev.turnstile.lock.rankPolicy");
     private static volatile boolean captureSites = Boolean.getBoolean("dev.turnstile.lock.acquisitionSites");
     /** What a thread waiting for a lock it holds itself does after the grace: {@link #OFF}, {@link #WARN}, {@link #THROW}. */
-    private static volatile int selfDeadlockPolicy = initialSelfDeadlockPolicy();
+    private static volatile int selfDeadlockPolicy = policyFromProperty("dev.turnstile.lock.selfDeadlock");
     /** Locks already warned about under the self-deadlock {@link #WARN} policy: identity hashes, bounded. */
     private static final Set<Integer> SELF_WAIT_WARNED = ConcurrentHashMap.newKeySet();
     /** Pairs (held, acquired) already warned about under {@link #WARN}: identity hashes, bounded. */
@@ -640,17 +640,9 @@ public final class HeldLocks {
         return null;
     }
 
-    private static int initialSelfDeadlockPolicy() {
-        String v = System.getProperty("dev.turnstile.lock.selfDeadlock", "throw").trim();
-        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
-            case "off" -> OFF;
-            case "warn" -> WARN;
-            default -> THROW;
-        };
-    }
-
-    private static int initialPolicy() {
-        String v = System.getProperty("dev.turnstile.lock.rankPolicy", "throw").trim();
+    /** A policy from system property {@code name}: "off", "warn", or anything else for {@link #THROW}. */
+    private static int policyFromProperty(String name) {
+        String v = System.getProperty(name, "throw").trim();
         return switch (v.toLowerCase(java.util.Locale.ROOT)) {
             case "off" -> OFF;
             case "warn" -> WARN;
