@@ -58,15 +58,19 @@ class ProfiledLockBreakTest {
         }
     }
 
-    @ParameterizedTest(name = "statistics {0}")
-    @ValueSource(booleans = {true, false})
-    void profiledMutexCountsEveryAcquisitionAndTimesEveryHoldOnce(boolean statistics) throws Exception {
-        Mutex<long[]> m = Mutex.builder().name("profiled-mutex").statistics(statistics).build(new long[1]);
-        Condvar cv = new Condvar();
-        AtomicInteger inside = new AtomicInteger();
-        AtomicLong acquisitions = new AtomicLong();
-        AtomicLong entries = new AtomicLong();
-        ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+    /** One turn of a worker's loop: an acquisition and its checks, by worker {@code id}. */
+    private interface Turn {
+        void run(int id, ThreadLocalRandom random);
+    }
+
+    /**
+     * Runs {@code turn} in a loop on six workers (platform and virtual threads in turn, named
+     * {@code prefix} and a number) for {@link #RUN_MILLIS} while recordings that enable both events are
+     * started and stopped, and, if {@code interrupt}, while random workers are interrupted. A turn that
+     * throws is added to {@code errors}. Fails if a worker is stuck or anything was added to {@code errors}.
+     */
+    private static void runWhileRecordingsToggle(String prefix, boolean interrupt, ConcurrentLinkedQueue<String> errors,
+                                                 Turn turn) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
         Thread jfr = toggler(stop);
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RUN_MILLIS);
@@ -74,75 +78,18 @@ class ProfiledLockBreakTest {
         for (int i = 0; i < 6; i++) {
             int id = i;
             Thread.Builder b = i % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual();
-            workers.add(b.name("w" + i).start(() -> {
+            workers.add(b.name(prefix + i).start(() -> {
                 ThreadLocalRandom r = ThreadLocalRandom.current();
                 while (System.nanoTime() < end) {
                     try {
-                        MutexGuard<long[]> g;
-                        switch (r.nextInt(6)) {
-                            case 0 -> g = m.lock();
-                            case 1 -> {
-                                Optional<MutexGuard<long[]>> o = m.tryLock(Duration.ofNanos(r.nextInt(200_000)));
-                                g = o.orElse(null);
-                            }
-                            case 2 -> {
-                                try {
-                                    g = m.lockInterruptibly();
-                                } catch (InterruptedException e) {
-                                    g = null;
-                                }
-                            }
-                            case 3 -> {
-                                CompletableFuture<MutexGuard<long[]>> f = m.lockAsync();
-                                if (r.nextInt(3) == 0 && f.cancel(false)) {
-                                    g = null;
-                                } else {
-                                    g = f.join();
-                                }
-                            }
-                            case 4 -> g = m.tryLock().orElse(null);
-                            default -> {
-                                CompletableFuture<MutexGuard<long[]>> f =
-                                        m.tryLockAsync(Duration.ofNanos(r.nextInt(200_000)));
-                                try {
-                                    g = f.join();
-                                } catch (RuntimeException e) {
-                                    g = null;
-                                }
-                            }
-                        }
-                        if (g == null) {
-                            continue;
-                        }
-                        acquisitions.incrementAndGet();
-                        enter(inside, errors, "w" + id);
-                        g.get()[0]++;
-                        entries.incrementAndGet();
-                        if (r.nextInt(8) == 0) {
-                            inside.decrementAndGet();
-                            // Releases and re-acquires whatever the interrupter does: the blocking await is
-                            // interruptible (as Condition.await), and one interrupted on entry throws without
-                            // releasing, which this count could not tell from one interrupted while waiting.
-                            g = cv.awaitAsync(g, Duration.ofNanos(r.nextInt(100_000))).join().guard();
-                            acquisitions.incrementAndGet();
-                            enter(inside, errors, "w" + id + " after await");
-                        }
-                        if (r.nextInt(4) == 0) {
-                            cv.notifyOne();
-                        }
-                        inside.decrementAndGet();
-                        if (r.nextBoolean()) {
-                            g.unlockFair();
-                        } else {
-                            g.close();
-                        }
+                        turn.run(id, r);
                     } catch (RuntimeException | Error e) {
-                        errors.add("w" + id + ": " + e);
+                        errors.add(prefix + id + ": " + e);
                     }
                 }
             }));
         }
-        Thread interrupter = Thread.ofPlatform().daemon().start(() -> {
+        Thread interrupter = !interrupt ? null : Thread.ofPlatform().daemon().start(() -> {
             while (System.nanoTime() < end) {
                 workers.get(ThreadLocalRandom.current().nextInt(workers.size())).interrupt();
                 pause(1);
@@ -152,10 +99,83 @@ class ProfiledLockBreakTest {
             w.join(RUN_MILLIS + 20_000);
             assertFalse(w.isAlive(), () -> "stuck: " + w + " " + List.of(w.getStackTrace()));
         }
-        interrupter.join();
+        if (interrupter != null) {
+            interrupter.join();
+        }
         stop.set(true);
         jfr.join();
         assertTrue(errors.isEmpty(), () -> errors.toString());
+    }
+
+    @ParameterizedTest(name = "statistics {0}")
+    @ValueSource(booleans = {true, false})
+    void profiledMutexCountsEveryAcquisitionAndTimesEveryHoldOnce(boolean statistics) throws Exception {
+        Mutex<long[]> m = Mutex.builder().name("profiled-mutex").statistics(statistics).build(new long[1]);
+        Condvar cv = new Condvar();
+        AtomicInteger inside = new AtomicInteger();
+        AtomicLong acquisitions = new AtomicLong();
+        AtomicLong entries = new AtomicLong();
+        ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+        runWhileRecordingsToggle("w", true, errors, (id, r) -> {
+            MutexGuard<long[]> g;
+            switch (r.nextInt(6)) {
+                case 0 -> g = m.lock();
+                case 1 -> {
+                    Optional<MutexGuard<long[]>> o = m.tryLock(Duration.ofNanos(r.nextInt(200_000)));
+                    g = o.orElse(null);
+                }
+                case 2 -> {
+                    try {
+                        g = m.lockInterruptibly();
+                    } catch (InterruptedException e) {
+                        g = null;
+                    }
+                }
+                case 3 -> {
+                    CompletableFuture<MutexGuard<long[]>> f = m.lockAsync();
+                    if (r.nextInt(3) == 0 && f.cancel(false)) {
+                        g = null;
+                    } else {
+                        g = f.join();
+                    }
+                }
+                case 4 -> g = m.tryLock().orElse(null);
+                default -> {
+                    CompletableFuture<MutexGuard<long[]>> f =
+                            m.tryLockAsync(Duration.ofNanos(r.nextInt(200_000)));
+                    try {
+                        g = f.join();
+                    } catch (RuntimeException e) {
+                        g = null;
+                    }
+                }
+            }
+            if (g == null) {
+                return;
+            }
+            acquisitions.incrementAndGet();
+            enter(inside, errors, "w" + id);
+            g.get()[0]++;
+            entries.incrementAndGet();
+            if (r.nextInt(8) == 0) {
+                inside.decrementAndGet();
+                // Releases and re-acquires whatever the interrupter does: the blocking await is
+                // interruptible (as Condition.await), and one interrupted on entry throws without
+                // releasing, which this count could not tell from one interrupted while waiting.
+                g = cv.awaitAsync(g, Duration.ofNanos(r.nextInt(100_000))).join().guard();
+                acquisitions.incrementAndGet();
+                enter(inside, errors, "w" + id + " after await");
+            }
+            if (r.nextInt(4) == 0) {
+                cv.notifyOne();
+            }
+            inside.decrementAndGet();
+            if (r.nextBoolean()) {
+                g.unlockFair();
+            } else {
+                g.close();
+            }
+        });
         assertEquals(entries.get(), (long) m.withLock(c -> c[0]));
         acquisitions.incrementAndGet(); // the withLock above
         assertFalse(m.isLocked());
@@ -179,99 +199,77 @@ class ProfiledLockBreakTest {
         AtomicLong acquisitions = new AtomicLong();
         AtomicLong writeHolds = new AtomicLong();
         ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
-        AtomicBoolean stop = new AtomicBoolean();
-        Thread jfr = toggler(stop);
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RUN_MILLIS);
-        List<Thread> workers = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            int id = i;
-            Thread.Builder b = i % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual();
-            workers.add(b.name("rw" + i).start(() -> {
-                ThreadLocalRandom r = ThreadLocalRandom.current();
-                while (System.nanoTime() < end) {
-                    try {
-                        switch (r.nextInt(5)) {
-                            case 0 -> {
-                                try (ReadGuard<long[]> g = rw.read()) {
-                                    acquisitions.incrementAndGet();
-                                    readers.incrementAndGet();
-                                    if (writers.get() != 0) {
-                                        errors.add("reader beside writer");
-                                    }
-                                    readers.decrementAndGet();
-                                }
-                            }
-                            case 1 -> {
-                                WriteGuard<long[]> g = rw.write();
-                                acquisitions.incrementAndGet();
-                                writeHolds.incrementAndGet();
-                                if (writers.incrementAndGet() != 1 || readers.get() != 0) {
-                                    errors.add("writer not alone");
-                                }
-                                g.get()[0]++;
-                                writers.decrementAndGet();
-                                if (r.nextBoolean()) {
-                                    ReadGuard<long[]> rg = g.downgrade(); // ends the timed write hold
-                                    readers.incrementAndGet();
-                                    readers.decrementAndGet();
-                                    rg.close();
-                                } else if (r.nextBoolean()) {
-                                    g.unlockFair();
-                                } else {
-                                    g.close();
-                                }
-                            }
-                            case 2 -> {
-                                UpgradableGuard<long[]> u = rw.upgradableRead();
-                                acquisitions.incrementAndGet();
-                                Optional<WriteGuard<long[]>> w = r.nextBoolean()
-                                        ? Optional.of(u.upgrade())
-                                        : u.tryUpgrade(Duration.ofNanos(r.nextInt(200_000)));
-                                if (w.isPresent()) {
-                                    acquisitions.incrementAndGet();
-                                    writeHolds.incrementAndGet();
-                                    if (writers.incrementAndGet() != 1 || readers.get() != 0) {
-                                        errors.add("upgraded writer not alone");
-                                    }
-                                    writers.decrementAndGet();
-                                    if (r.nextBoolean()) {
-                                        w.get().downgradeToUpgradable().close();
-                                    } else {
-                                        w.get().close();
-                                    }
-                                } else {
-                                    u.close();
-                                }
-                            }
-                            case 3 -> {
-                                WriteGuard<long[]> g = rw.writeAsync().join();
-                                acquisitions.incrementAndGet();
-                                writeHolds.incrementAndGet();
-                                if (writers.incrementAndGet() != 1 || readers.get() != 0) {
-                                    errors.add("async writer not alone");
-                                }
-                                writers.decrementAndGet();
-                                g.close();
-                            }
-                            default -> {
-                                ReadGuard<long[]> g = rw.readAsync().join();
-                                acquisitions.incrementAndGet();
-                                g.close();
-                            }
+        runWhileRecordingsToggle("rw", false, errors, (id, r) -> {
+            switch (r.nextInt(5)) {
+                case 0 -> {
+                    try (ReadGuard<long[]> g = rw.read()) {
+                        acquisitions.incrementAndGet();
+                        readers.incrementAndGet();
+                        if (writers.get() != 0) {
+                            errors.add("reader beside writer");
                         }
-                    } catch (RuntimeException | Error e) {
-                        errors.add("rw" + id + ": " + e);
+                        readers.decrementAndGet();
                     }
                 }
-            }));
-        }
-        for (Thread w : workers) {
-            w.join(RUN_MILLIS + 20_000);
-            assertFalse(w.isAlive(), () -> "stuck: " + w + " " + List.of(w.getStackTrace()));
-        }
-        stop.set(true);
-        jfr.join();
-        assertTrue(errors.isEmpty(), () -> errors.toString());
+                case 1 -> {
+                    WriteGuard<long[]> g = rw.write();
+                    acquisitions.incrementAndGet();
+                    writeHolds.incrementAndGet();
+                    if (writers.incrementAndGet() != 1 || readers.get() != 0) {
+                        errors.add("writer not alone");
+                    }
+                    g.get()[0]++;
+                    writers.decrementAndGet();
+                    if (r.nextBoolean()) {
+                        ReadGuard<long[]> rg = g.downgrade(); // ends the timed write hold
+                        readers.incrementAndGet();
+                        readers.decrementAndGet();
+                        rg.close();
+                    } else if (r.nextBoolean()) {
+                        g.unlockFair();
+                    } else {
+                        g.close();
+                    }
+                }
+                case 2 -> {
+                    UpgradableGuard<long[]> u = rw.upgradableRead();
+                    acquisitions.incrementAndGet();
+                    Optional<WriteGuard<long[]>> w = r.nextBoolean()
+                            ? Optional.of(u.upgrade())
+                            : u.tryUpgrade(Duration.ofNanos(r.nextInt(200_000)));
+                    if (w.isPresent()) {
+                        acquisitions.incrementAndGet();
+                        writeHolds.incrementAndGet();
+                        if (writers.incrementAndGet() != 1 || readers.get() != 0) {
+                            errors.add("upgraded writer not alone");
+                        }
+                        writers.decrementAndGet();
+                        if (r.nextBoolean()) {
+                            w.get().downgradeToUpgradable().close();
+                        } else {
+                            w.get().close();
+                        }
+                    } else {
+                        u.close();
+                    }
+                }
+                case 3 -> {
+                    WriteGuard<long[]> g = rw.writeAsync().join();
+                    acquisitions.incrementAndGet();
+                    writeHolds.incrementAndGet();
+                    if (writers.incrementAndGet() != 1 || readers.get() != 0) {
+                        errors.add("async writer not alone");
+                    }
+                    writers.decrementAndGet();
+                    g.close();
+                }
+                default -> {
+                    ReadGuard<long[]> g = rw.readAsync().join();
+                    acquisitions.incrementAndGet();
+                    g.close();
+                }
+            }
+        });
         if (!statistics) {
             assertQuiescentAndUnprofiledOnceUncontended(rw);
             return;
