@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * the thread that runs a continuation is not the task.
  *
  * <h2>Implementation overview</h2>
- * A stack of entries in parallel arrays (lock, hold kind, rank, an id, and where it was acquired when
+ * A stack of entries in parallel arrays (lock, hold kind, an id, and where it was acquired when
  * {@link #setCaptureSites sites are captured}); entries are pushed on acquisition and removed on
  * release, usually from the top.
  *
@@ -41,9 +41,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * acquisition it has queued. A wait is a queue node; the detector counts it only while the node is
  * actually queued (status WAITING or WOKEN), so records of waits that ended may linger until replaced.
  *
+ * <h3>Finding the current thread's</h3>
+ * A thread's holdings hang off a thread-local, with a cache in front of it: a table indexed by the
+ * thread's id whose entry is used only if its owner is the current thread. A hit is a few dependent
+ * loads; a thread-local look-up, measured on the ranked fast path, cost several nanoseconds more.
+ *
  * <h3>Registry</h3>
  * Every holdings object is registered, weakly, in a global set that the detector walks. A thread's
- * lives as long as the thread (its thread-local refers to it); a task's as long as its owner object.
+ * lives as long as the thread (its thread-local refers to it), or until another thread takes its
+ * cache slot (at most one finished thread's per slot stays reachable, with its {@link Thread}
+ * object); a task's as long as its owner object.
  */
 public final class HeldLocks {
     // ---------------------------------------------------------------- rank policy (LockRanks)
@@ -71,6 +78,13 @@ public final class HeldLocks {
     private static final Set<Registered> REGISTRY = ConcurrentHashMap.newKeySet();
     private static final ReferenceQueue<HeldLocks> COLLECTED = new ReferenceQueue<>();
     private static final ThreadLocal<HeldLocks> CURRENT = new ThreadLocal<>();
+    /**
+     * A cache in front of {@link #CURRENT}, indexed by thread id: a hit costs a few loads where a
+     * {@code ThreadLocal} look-up costs several times that (measured in {@code docs/benchmarks.md}).
+     * Plain reads and writes: a racy read sees {@code null}, a stale entry or a complete one
+     * ({@link #owner} is final), and is used only if its owner is the current thread.
+     */
+    private static final HeldLocks[] BY_THREAD_ID = new HeldLocks[1024];
 
     private static final Wait[] NO_WAITS = new Wait[0];
     private static final int INITIAL_CAPACITY = 4;
@@ -81,7 +95,6 @@ public final class HeldLocks {
 
     private RawLock[] locks = new RawLock[INITIAL_CAPACITY];
     private int[] kinds = new int[INITIAL_CAPACITY];
-    private int[] ranks = new int[INITIAL_CAPACITY];
     private long[] ids = new long[INITIAL_CAPACITY];
     /** Where each hold was acquired, while sites are captured; created on first use. */
     private Throwable[] sites;
@@ -106,8 +119,20 @@ public final class HeldLocks {
      * @return the holdings of the current thread
      */
     public static HeldLocks ofCurrentThread() {
+        Thread me = Thread.currentThread();
+        int slot = (int) me.threadId() & (BY_THREAD_ID.length - 1);
+        HeldLocks h = BY_THREAD_ID[slot];
+        return h != null && h.owner == me ? h : cacheForCurrentThread(slot);
+    }
+
+    /** The cache missed (first use, or another thread with the same slot was here last). */
+    private static HeldLocks cacheForCurrentThread(int slot) {
         HeldLocks h = CURRENT.get();
-        return h != null ? h : createForCurrentThread();
+        if (h == null) {
+            h = createForCurrentThread();
+        }
+        BY_THREAD_ID[slot] = h;
+        return h;
     }
 
     private static HeldLocks createForCurrentThread() {
@@ -179,9 +204,9 @@ public final class HeldLocks {
             applyNotices();
             int n = size;
             if (n > 0) {
-                int worst = worstConflict(locks, ranks, kinds, n, lock, mode, rank, resuming);
+                int worst = worstConflict(locks, kinds, n, lock, mode, rank, resuming);
                 if (worst >= 0) {
-                    report(policy, locks[worst], ranks[worst], lock, tracking, locks[worst] == lock);
+                    report(policy, locks[worst], lock, tracking);
                 }
             }
             return;
@@ -190,13 +215,11 @@ public final class HeldLocks {
             int v = beginRead();
             int n = size;
             RawLock[] l = locks;
-            int[] r = ranks;
             int[] k = kinds;
-            int worst = worstConflict(l, r, k, Math.min(n, Math.min(l.length, Math.min(r.length, k.length))), lock, mode,
-                    rank, resuming);
+            int worst = worstConflict(l, k, Math.min(n, Math.min(l.length, k.length)), lock, mode, rank, resuming);
             if (validRead(v)) {
                 if (worst >= 0) {
-                    report(policy, l[worst], r[worst], lock, tracking, l[worst] == lock);
+                    report(policy, l[worst], lock, tracking);
                 }
                 return;
             }
@@ -207,29 +230,38 @@ public final class HeldLocks {
      * The entry among the first {@code n} with the highest rank not below {@code rank}, other than a
      * hold of {@code lock} itself that the lock lets {@code mode} re-enter; {@code -1} if none.
      */
-    private static int worstConflict(RawLock[] l, int[] r, int[] k, int n, RawLock lock, int mode, int rank,
+    private static int worstConflict(RawLock[] l, int[] k, int n, RawLock lock, int mode, int rank,
                                      boolean resuming) {
         int worst = -1;
+        int worstRank = 0;
         for (int i = n - 1; i >= 0; i--) {
             RawLock held = l[i];
-            if (held == null || r[i] == LockTracking.UNRANKED || r[i] < rank
+            if (held == null) {
+                continue;
+            }
+            int heldRank = rankOf(held);
+            if (heldRank == LockTracking.UNRANKED || heldRank < rank
                     || (held == lock && (resuming || lock.reentrant(k[i], mode)))) {
                 continue;
             }
-            if (worst < 0 || r[i] > r[worst]) {
+            if (worst < 0 || heldRank > worstRank) {
                 worst = i;
+                worstRank = heldRank;
             }
         }
         return worst;
     }
 
-    private void report(int policy, RawLock held, int heldRank, RawLock acquired, LockTracking tracking,
-                        boolean same) {
+    /** A recorded lock's rank: only tracked locks are recorded, and a lock's tracking never changes. */
+    private static int rankOf(RawLock held) {
+        return held.tracking().rank;
+    }
+
+    private void report(int policy, RawLock held, RawLock acquired, LockTracking tracking) {
         LockTracking heldTracking = held.tracking();
-        String heldRankName = heldTracking != null ? heldTracking.rankName : null;
         LockOrderViolationException e = new LockOrderViolationException(
-                describeOwner(owner), held.identity(), heldRank, heldRankName,
-                acquired.identity(), tracking.rank, tracking.rankName, same);
+                describeOwner(owner), held.identity(), heldTracking.rank, heldTracking.rankName,
+                acquired.identity(), tracking.rank, tracking.rankName, held == acquired);
         if (policy == THROW) {
             throw e;
         }
@@ -247,33 +279,29 @@ public final class HeldLocks {
      *
      * @return {@code false} if not recorded: another thread's holdings, which only that thread changes
      */
-    boolean acquired(RawLock lock, int kind, int rank) {
+    boolean acquired(RawLock lock, int kind) {
         if (threadOwned && owner == Thread.currentThread() && notices == null && !captureSites
                 && size < locks.length) {
-            pushOwn(lock, kind, rank);
+            pushOwn(lock, kind);
             return true;
         }
-        return acquiredSlowly(lock, kind, rank);
+        return acquiredSlowly(lock, kind);
     }
 
     /** The owning thread's common case: plain stores inside the sequence lock. */
-    private void pushOwn(RawLock lock, int kind, int rank) {
+    private void pushOwn(RawLock lock, int kind) {
         int n = size;
         int v = (int) VERSION.get(this);
         VERSION.setOpaque(this, v + 1);
         VarHandle.storeStoreFence();
         locks[n] = lock;
         kinds[n] = kind;
-        ranks[n] = rank;
         ids[n] = ++lastId;
-        if (sites != null) {
-            sites[n] = null;
-        }
-        size = n + 1;
+        size = n + 1; // sites[n] is null already: every removal clears its slot
         VERSION.setRelease(this, v + 2);
     }
 
-    private boolean acquiredSlowly(RawLock lock, int kind, int rank) {
+    private boolean acquiredSlowly(RawLock lock, int kind) {
         if (threadOwned && owner != Thread.currentThread()) {
             return false; // another thread's: only it writes here (an asynchronous upgrade of its guard)
         }
@@ -287,7 +315,6 @@ public final class HeldLocks {
             }
             locks[n] = lock;
             kinds[n] = kind;
-            ranks[n] = rank;
             ids[n] = ++lastId;
             if (site != null || sites != null) {
                 if (sites == null) {
@@ -353,7 +380,6 @@ public final class HeldLocks {
                 if (tail > 0) {
                     System.arraycopy(locks, i + 1, locks, i, tail);
                     System.arraycopy(kinds, i + 1, kinds, i, tail);
-                    System.arraycopy(ranks, i + 1, ranks, i, tail);
                     System.arraycopy(ids, i + 1, ids, i, tail);
                     if (sites != null) {
                         System.arraycopy(sites, i + 1, sites, i, tail);
@@ -392,7 +418,6 @@ public final class HeldLocks {
         int c = locks.length * 2;
         locks = Arrays.copyOf(locks, c);
         kinds = Arrays.copyOf(kinds, c);
-        ranks = Arrays.copyOf(ranks, c);
         ids = Arrays.copyOf(ids, c);
         if (sites != null) {
             sites = Arrays.copyOf(sites, c);

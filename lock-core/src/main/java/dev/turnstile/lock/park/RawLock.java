@@ -1138,7 +1138,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
         }
         holdings.released(this, kind);
         HeldLocks mine = HeldLocks.ofCurrentThread();
-        mine.acquired(this, kind, tracking.rank);
+        mine.acquired(this, kind);
         return mine;
     }
 
@@ -1201,7 +1201,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      */
     protected final HeldLocks recordHold(HeldLocks holdings, int kind) {
         LockTracking t = tracking;
-        if (holdings == null || t == null || !holdings.acquired(this, kind, t.rank)) {
+        if (holdings == null || t == null || !holdings.acquired(this, kind)) {
             return null;
         }
         return holdings;
