@@ -39,7 +39,10 @@ import reactor.core.publisher.Mono;
  *   <li>{@code monoFromFuture}: {@code Mono.fromFuture(mutex.lockAsync())}, the obvious do-it-yourself
  *       adapter;</li>
  *   <li>{@code ibmThroughMono}: IBM async-util {@code FairAsyncLock} through
- *       {@code Mono.fromCompletionStage}.</li>
+ *       {@code Mono.fromCompletionStage};</li>
+ *   <li>{@code monoNoLock}: the same subscription with no lock at all
+ *       ({@code Mono.fromSupplier(…).subscribe(…)}), the ceiling that the shape and Reactor put on
+ *       every row.</li>
  * </ul>
  *
  * <pre>{@code
@@ -125,6 +128,10 @@ public class ReactorContendedBenchmark {
         });
     }
 
+    private void monoNoLock(Runnable then) {
+        Mono.fromSupplier(() -> ++peerCounter[0]).subscribe(v -> then.run());
+    }
+
     // ---------------------------------------------------------------- chains
 
     @Benchmark
@@ -157,6 +164,12 @@ public class ReactorContendedBenchmark {
         chain(this::ibmThroughMono);
     }
 
+    @Benchmark
+    @OperationsPerInvocation(ACQUISITIONS)
+    public void chainMonoNoLock() throws InterruptedException {
+        chain(this::monoNoLock);
+    }
+
     // ---------------------------------------------------------------- bursts
 
     @Benchmark
@@ -187,6 +200,12 @@ public class ReactorContendedBenchmark {
     @OperationsPerInvocation(ACQUISITIONS)
     public void burstIbmThroughMono() throws InterruptedException {
         burst(this::ibmThroughMono);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(ACQUISITIONS)
+    public void burstMonoNoLock() throws InterruptedException {
+        burst(this::monoNoLock);
     }
 
     // ---------------------------------------------------------------- drivers

@@ -40,7 +40,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       every row of this shape;</li>
  *   <li>{@code chain…}: {@link #CONTEXTS} event-loop verticles, each a chain of {@link #PER_CONTEXT}
  *       acquisitions of one of {@code locks} names (each continuation increments, releases and
- *       requests the next), so at most {@link #CONTEXTS} are outstanding;</li>
+ *       requests the next), so at most {@link #CONTEXTS} are outstanding; {@code chainNoLock} is
+ *       the same chains without a lock, their ceiling;</li>
  *   <li>{@code burst…}: each verticle fires its {@link #PER_CONTEXT} acquisitions at once. Vert.x
  *       5.2.3's local lock loses acquisitions in this shape (see {@code docs/benchmarks.md}), so it
  *       has no burst row.</li>
@@ -206,6 +207,12 @@ public class VertxContendedBenchmark {
     @OperationsPerInvocation(ACQUISITIONS)
     public void chainVertxLocalLock() throws InterruptedException {
         chain(this::vertxLocalLock);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(ACQUISITIONS)
+    public void chainNoLock() throws InterruptedException {
+        chain(this::noLock);
     }
 
     // ---------------------------------------------------------------- bursts: ACQUISITIONS outstanding at most
