@@ -8,12 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -264,37 +262,6 @@ class LockRanksTest {
         assertFalse(accounts.isLocked());
     }
 
-    /**
-     * Two threads whose ids share a slot of the holdings cache in front of the thread-local (any
-     * table of up to 65,536 slots) take turns: each must find its own holdings, never the other's.
-     */
-    @Test
-    void threadsSharingAHoldingsCacheSlotKeepTheirOwnHolds() throws Exception {
-        long slotBits = 0xFFFF;
-        try (Worker a = new Worker(Thread.ofPlatform())) {
-            Worker b = new Worker(Thread.ofVirtual());
-            while ((b.thread.threadId() & slotBits) != (a.thread.threadId() & slotBits)) {
-                b = new Worker(Thread.ofVirtual()); // never started: nothing to clean up
-            }
-            try (Worker sameSlot = b) {
-                MutexGuard<String> ledgerHold = a.call(ledger::lock);
-                MutexGuard<String> accountsHold = sameSlot.call(accounts::lock); // holds nothing: allowed
-                MutexGuard<String> auditHold = sameSlot.call(audit::lock);
-                LockOrderViolationException e = assertThrows(LockOrderViolationException.class,
-                        () -> a.call(accounts::tryLock));
-                assertTrue(e.heldLock().startsWith("Mutex[ledger]@"), "a's own hold, not b's: " + e.getMessage());
-                a.call(() -> { ledgerHold.close(); return null; });
-                sameSlot.call(() -> { accountsHold.close(); return null; }); // out of order: audit stays held
-                e = assertThrows(LockOrderViolationException.class, () -> sameSlot.call(ledger::tryLock));
-                assertTrue(e.heldLock().startsWith("Mutex[audit]@"), e.getMessage());
-                sameSlot.call(() -> { auditHold.close(); return null; });
-                assertEquals("l", a.call(() -> ledger.withLock(l -> l)), "a holds nothing now");
-                assertEquals("a", sameSlot.call(() -> accounts.withLock(x -> ledger.withLock(l -> x))));
-            }
-        }
-        assertFalse(accounts.isLocked() || ledger.isLocked() || audit.isLocked());
-    }
-
     // ---------------------------------------------------------------- asynchronous tasks
 
     @Test
@@ -419,49 +386,6 @@ class LockRanksTest {
         assertTrue(f.isDone(), "failed at once");
         CompletionException e = assertThrows(CompletionException.class, f::join);
         assertInstanceOf(LockOrderViolationException.class, e.getCause());
-    }
-
-    /** A thread of its own that runs the calls handed to it, one at a time, once started. */
-    private static final class Worker implements AutoCloseable {
-        private final SynchronousQueue<FutureTask<?>> calls = new SynchronousQueue<>();
-        final Thread thread;
-        private boolean started;
-
-        Worker(Thread.Builder builder) {
-            this.thread = builder.unstarted(this::serve);
-        }
-
-        private void serve() {
-            try {
-                for (;;) {
-                    calls.take().run();
-                }
-            } catch (InterruptedException e) {
-                // closed
-            }
-        }
-
-        <V> V call(Callable<V> body) throws Exception {
-            if (!started) {
-                thread.start();
-                started = true;
-            }
-            FutureTask<V> task = new FutureTask<>(body);
-            assertTrue(calls.offer(task, 10, TimeUnit.SECONDS), "the worker takes calls");
-            try {
-                return task.get(10, TimeUnit.SECONDS);
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof Exception x ? x : e;
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            thread.interrupt();
-            if (started) {
-                assertTrue(thread.join(Duration.ofSeconds(10)), "the worker ends");
-            }
-        }
     }
 
     /** A callback that records nothing and releases what it gets. */

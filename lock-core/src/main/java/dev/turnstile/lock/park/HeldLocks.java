@@ -42,15 +42,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * actually queued (status WAITING or WOKEN), so records of waits that ended may linger until replaced.
  *
  * <h3>Finding the current thread's</h3>
- * A thread's holdings hang off a thread-local, with a cache in front of it: a table indexed by the
- * thread's id whose entry is used only if its owner is the current thread. A hit is a few dependent
- * loads; a thread-local look-up, measured on the ranked fast path, cost several nanoseconds more.
+ * A thread-local is the one place a thread's holdings are found, with no cache in front of it: a
+ * pool that clears its workers' thread-locals between tasks ({@code ForkJoinPool}) would leave a
+ * cached entry serving hits while the next miss starts a second record for the same thread, and a
+ * cache would keep finished threads (their tasks, their context class loaders) reachable
+ * ({@code HoldingsCacheBreakTest}).
  *
  * <h3>Registry</h3>
  * Every holdings object is registered, weakly, in a global set that the detector walks. A thread's
- * lives as long as the thread (its thread-local refers to it), or until another thread takes its
- * cache slot (at most one finished thread's per slot stays reachable, with its {@link Thread}
- * object); a task's as long as its owner object.
+ * lives as long as the thread (its thread-local refers to it); a task's as long as its owner object.
  */
 public final class HeldLocks {
     // ---------------------------------------------------------------- rank policy (LockRanks)
@@ -78,13 +78,6 @@ public final class HeldLocks {
     private static final Set<Registered> REGISTRY = ConcurrentHashMap.newKeySet();
     private static final ReferenceQueue<HeldLocks> COLLECTED = new ReferenceQueue<>();
     private static final ThreadLocal<HeldLocks> CURRENT = new ThreadLocal<>();
-    /**
-     * A cache in front of {@link #CURRENT}, indexed by thread id: a hit costs a few loads where a
-     * {@code ThreadLocal} look-up costs several times that (measured in {@code docs/benchmarks.md}).
-     * Plain reads and writes: a racy read sees {@code null}, a stale entry or a complete one
-     * ({@link #owner} is final), and is used only if its owner is the current thread.
-     */
-    private static final HeldLocks[] BY_THREAD_ID = new HeldLocks[1024];
 
     private static final Wait[] NO_WAITS = new Wait[0];
     private static final int INITIAL_CAPACITY = 4;
@@ -119,20 +112,8 @@ public final class HeldLocks {
      * @return the holdings of the current thread
      */
     public static HeldLocks ofCurrentThread() {
-        Thread me = Thread.currentThread();
-        int slot = (int) me.threadId() & (BY_THREAD_ID.length - 1);
-        HeldLocks h = BY_THREAD_ID[slot];
-        return h != null && h.owner == me ? h : cacheForCurrentThread(slot);
-    }
-
-    /** The cache missed (first use, or another thread with the same slot was here last). */
-    private static HeldLocks cacheForCurrentThread(int slot) {
         HeldLocks h = CURRENT.get();
-        if (h == null) {
-            h = createForCurrentThread();
-        }
-        BY_THREAD_ID[slot] = h;
-        return h;
+        return h != null ? h : createForCurrentThread();
     }
 
     private static HeldLocks createForCurrentThread() {
