@@ -89,4 +89,36 @@ public interface LockCallback<G> {
      * @param cause why, never null
      */
     void onFailed(Throwable cause);
+
+    /**
+     * Hands {@code callback} a guard that a free-lock fast path took at once, without a queue node
+     * ({@link Mutex#lockIfFree}, {@link RwLock#readIfFree}, {@link RwLock#writeIfFree},
+     * {@link RwLock#upgradableReadIfFree}), the way lock-core delivers a grant: {@code onLocked} runs
+     * now, on the current thread, before this returns, and acquisitions granted on this thread while
+     * it runs (a release in its code handing the lock to a queued callback, an acquisition it makes
+     * itself) wait on the thread's trampoline and run after it returns. A chain of acquisitions made
+     * from callbacks therefore runs in constant stack whether it started on a free lock or not, as the
+     * callback forms ({@link Mutex#lockAsync(LockCallback, Executor, LockOwner)}) promise. What
+     * {@code onLocked} throws goes to the current thread's uncaught-exception handler, as for a queued
+     * grant; the guard then still owns the lock.
+     *
+     * <pre>{@code
+     * MutexGuard<T> now = mutex.lockIfFree(owner);      // free and nobody queued: no node
+     * if (now != null) {
+     *     LockCallback.deliver(this, now);
+     * } else {
+     *     pending = mutex.lockAsync(this, null, owner);
+     * }
+     * }</pre>
+     *
+     * @param callback receives the guard
+     * @param guard    the guard the fast path returned, which {@code callback} then owns
+     * @param <G>      the guard type
+     * @throws NullPointerException if an argument is null (nothing is delivered)
+     */
+    static <G> void deliver(LockCallback<? super G> callback, G guard) {
+        java.util.Objects.requireNonNull(callback, "callback");
+        java.util.Objects.requireNonNull(guard, "guard");
+        Mutex.deliverGrant(callback, guard);
+    }
 }

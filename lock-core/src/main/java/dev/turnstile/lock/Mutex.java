@@ -515,7 +515,9 @@ public final class Mutex<T> extends RawLock {
      * chains stay flat) — and otherwise changes nothing. For adapters whose own future can then be
      * created already complete, with no queue node: call the callback form when this returns
      * {@code null}. The guard belongs to {@code owner}, as a grant of the callback form would (the
-     * hold recorded for ranks and deadlock detection), and no thread owns the mutex.
+     * hold recorded for ranks and deadlock detection), and no thread owns the mutex. A callback-level
+     * front-end hands the guard on with {@link LockCallback#deliver}, which keeps chains of
+     * acquisitions made from its callbacks flat as a queued grant's delivery would.
      *
      * @param owner the task acquiring, or {@code null} for an anonymous acquisition
      * @return the guard, or {@code null} if the mutex cannot be taken at once
@@ -526,6 +528,11 @@ public final class Mutex<T> extends RawLock {
         HeldLocks holds = LockOwner.holdsOf(owner);
         taskAcquiring(holds, EXCLUSIVE);
         return grantIfFree(holds);
+    }
+
+    /** {@link LockCallback#deliver}: the core's delivery of a grant made without a queue node. */
+    static <G> void deliverGrant(LockCallback<? super G> callback, G guard) {
+        deliverTaken(callback, guard);
     }
 
     /** The asynchronous fast path: the guard of a free, unqueued mutex taken for {@code holds}, or {@code null}. */

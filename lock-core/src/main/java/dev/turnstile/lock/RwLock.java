@@ -916,6 +916,66 @@ public final class RwLock<T> extends RawLock {
     }
 
     /**
+     * The part of {@link #readAsync(LockCallback, Executor, LockOwner)} that needs no callback, as
+     * {@link Mutex#lockIfFree} is for a mutex: takes a read hold now, for an asynchronous acquirer,
+     * when that needs no waiting and nobody is queued (no writer holds the lock, no upgrade is under
+     * way, no waiter of any kind is queued, so a queued writer is never overtaken, whatever the
+     * fairness policy) and no grant delivery is running on this thread (so release chains stay flat);
+     * otherwise it changes nothing. The guard belongs to {@code owner}, as a grant of the callback
+     * form would, and no thread owns the hold. Hand it to a callback with {@link LockCallback#deliver}.
+     *
+     * @param owner the task acquiring, or {@code null} for an anonymous acquisition
+     * @return the guard, or {@code null} if the read lock cannot be taken at once
+     * @throws LockOrderViolationException if {@code owner} may not acquire this ranked lock now
+     *                                     (checked first; nothing was taken)
+     */
+    public ReadGuard<T> readIfFree(LockOwner owner) {
+        HeldLocks holds = LockOwner.holdsOf(owner);
+        taskAcquiring(holds, READ);
+        return takeIfFree(READ) ? new ReadGuard<>(this, recordHold(holds, READ)) : null;
+    }
+
+    /**
+     * The write-lock form of {@link #readIfFree}: takes the write lock now, for an asynchronous
+     * acquirer, when it is free (no reader, writer or upgradable reader), nobody is queued, and no
+     * grant delivery is running on this thread; otherwise changes nothing.
+     *
+     * @param owner the task acquiring, or {@code null} for an anonymous acquisition
+     * @return the guard, or {@code null} if the write lock cannot be taken at once
+     * @throws LockOrderViolationException if {@code owner} may not acquire this ranked lock now
+     *                                     (checked first; nothing was taken)
+     */
+    public WriteGuard<T> writeIfFree(LockOwner owner) {
+        HeldLocks holds = LockOwner.holdsOf(owner);
+        taskAcquiring(holds, WRITE);
+        return takeIfFree(WRITE) ? new WriteGuard<>(this, recordHold(holds, WRITE)) : null;
+    }
+
+    /**
+     * The upgradable-read form of {@link #readIfFree}: takes the upgradable read hold now, for an
+     * asynchronous acquirer, when no writer or other upgradable reader holds the lock, nobody is
+     * queued, and no grant delivery is running on this thread; otherwise changes nothing.
+     *
+     * @param owner the task acquiring, or {@code null} for an anonymous acquisition
+     * @return the guard, or {@code null} if the upgradable read hold cannot be taken at once
+     * @throws LockOrderViolationException if {@code owner} may not acquire this ranked lock now
+     *                                     (checked first; nothing was taken)
+     */
+    public UpgradableGuard<T> upgradableReadIfFree(LockOwner owner) {
+        HeldLocks holds = LockOwner.holdsOf(owner);
+        taskAcquiring(holds, UPGRADABLE_READ);
+        return takeIfFree(UPGRADABLE_READ) ? new UpgradableGuard<>(this, recordHold(holds, UPGRADABLE_READ)) : null;
+    }
+
+    /**
+     * The asynchronous fast path of every mode: one attempt that never passes a queued waiter, outside
+     * any grant delivery (a profiled lock's attempt is recorded, as the callback forms' is).
+     */
+    private boolean takeIfFree(int mode) {
+        return !isDeliveringGrants() && tryAcquire(mode, false);
+    }
+
+    /**
      * Acquires a read lock without a future: {@code callback} receives the guard (see
      * {@link LockCallback} and {@link Mutex#lockAsync(LockCallback, Executor)}).
      *

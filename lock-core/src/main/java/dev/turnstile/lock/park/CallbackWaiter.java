@@ -178,7 +178,7 @@ public abstract non-sealed class CallbackWaiter extends Waiter implements Runnab
     }
 
     /** Passes {@code t} to the current thread's uncaught-exception handler, which must not stop us either. */
-    private static void reportUncaught(Throwable t) {
+    static void reportUncaught(Throwable t) {
         Thread current = Thread.currentThread();
         try {
             current.getUncaughtExceptionHandler().uncaughtException(current, t);

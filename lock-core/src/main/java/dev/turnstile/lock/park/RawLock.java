@@ -804,6 +804,22 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     }
 
     /**
+     * Delivers a grant that a lock's free-lock fast path made without a {@link CallbackWaiter} (such
+     * as {@code Mutex.lockIfFree}, taken only while {@link #isDeliveringGrants()} is {@code false}):
+     * {@code callback.onLocked(guard)} runs now, on the current thread, as a delivery, so that grants
+     * made while it runs wait on the thread's trampoline until it returns and release chains stay
+     * flat, as after a queued waiter's grant. What the callback throws goes to the thread's
+     * uncaught-exception handler.
+     *
+     * @param callback receives the guard
+     * @param guard    the guard of the hold taken
+     * @param <G>      the guard type
+     */
+    protected static <G> void deliverTaken(dev.turnstile.lock.LockCallback<? super G> callback, G guard) {
+        Trampoline.deliverTaken(callback, guard);
+    }
+
+    /**
      * Links {@code w} into the queue (at the tail, or at the head for a queue jumper) unless the
      * lock became available to it meanwhile, arming SIGNAL when it becomes the head.
      *

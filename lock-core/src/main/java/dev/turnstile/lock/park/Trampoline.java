@@ -1,5 +1,6 @@
 package dev.turnstile.lock.park;
 
+import dev.turnstile.lock.LockCallback;
 import java.util.ArrayDeque;
 
 /**
@@ -37,6 +38,39 @@ final class Trampoline {
             }
         } finally {
             t.draining = false;
+        }
+    }
+
+    /**
+     * Delivers a grant that has no waiter node (a front-end's free-lock fast path took the lock at
+     * once): runs {@code callback.onLocked(guard)} now, on this thread, as a delivery, so that grants
+     * made meanwhile on this thread wait on this trampoline and run after it returns, exactly as after
+     * a queued waiter's delivery. What the callback throws goes to the thread's uncaught-exception
+     * handler, as for {@link CallbackWaiter#run()}. Inside a delivery (the fast paths refuse there, so
+     * only a caller with a guard of its own gets here) the callback runs at once, one level deeper.
+     */
+    static <G> void deliverTaken(LockCallback<? super G> callback, G guard) {
+        Trampoline t = CURRENT.get();
+        if (t.draining) {
+            onLocked(callback, guard);
+            return;
+        }
+        t.draining = true;
+        try {
+            onLocked(callback, guard);
+            for (CallbackWaiter w = t.pending.pollFirst(); w != null; w = t.pending.pollFirst()) {
+                w.run();
+            }
+        } finally {
+            t.draining = false;
+        }
+    }
+
+    private static <G> void onLocked(LockCallback<? super G> callback, G guard) {
+        try {
+            callback.onLocked(guard);
+        } catch (Throwable t) {
+            CallbackWaiter.reportUncaught(t);
         }
     }
 }

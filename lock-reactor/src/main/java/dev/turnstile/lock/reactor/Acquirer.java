@@ -16,7 +16,7 @@ import java.time.Duration;
  * One kind of hold on one lock, as the Reactor operators see it: how to submit an acquisition at
  * lock-core's callback level, and how to give back a hold nobody will use. Created once per
  * assembled {@code Mono}/{@code Flux} (not per subscription), so a subscription costs only its own
- * subscriber and lock-core's queue node.
+ * subscriber and lock-core's queue node, and no node when the lock is free ({@link #takeIfFree}).
  *
  * @param <G> the guard (or wake-up) type the acquisition delivers
  */
@@ -33,6 +33,21 @@ abstract class Acquirer<G> {
      *                                                        lock now (nothing was queued)
      */
     abstract PendingLock submit(LockCallback<? super G> callback, LockOwner owner);
+
+    /**
+     * The free-lock fast path: takes the hold now, for {@code owner}, exactly when lock-core's own
+     * fast path would ({@link Mutex#lockIfFree}, {@link RwLock#readIfFree} …: free for this kind of
+     * hold, nobody queued, no grant delivery running on this thread), so that the caller can deliver
+     * it with {@link LockCallback#deliver} instead of queueing a node; {@code null} otherwise (and
+     * always for holds that have no such path: an upgrade, a condition wait), when the caller
+     * {@link #submit submits}. Checks the owner's rank order first, as {@link #submit} does.
+     *
+     * @throws dev.turnstile.lock.LockOrderViolationException if the owner may not acquire this ranked
+     *                                                        lock now (nothing was taken)
+     */
+    G takeIfFree(LockOwner owner) {
+        return null;
+    }
 
     /** The {@link LockOwner} a subscriber's context carries (key {@code LockOwner.class}), or {@code null}. */
     static LockOwner ownerIn(reactor.util.context.ContextView context) {
@@ -98,6 +113,11 @@ abstract class Acquirer<G> {
             }
 
             @Override
+            MutexGuard<T> takeIfFree(LockOwner owner) {
+                return mutex.lockIfFree(owner);
+            }
+
+            @Override
             void release(MutexGuard<T> granted) {
                 closeIfHeld(granted);
             }
@@ -114,6 +134,11 @@ abstract class Acquirer<G> {
             @Override
             PendingLock submit(LockCallback<? super ReadGuard<T>> callback, LockOwner owner) {
                 return lock.readAsync(callback, null, owner);
+            }
+
+            @Override
+            ReadGuard<T> takeIfFree(LockOwner owner) {
+                return lock.readIfFree(owner);
             }
 
             @Override
@@ -136,6 +161,11 @@ abstract class Acquirer<G> {
             }
 
             @Override
+            WriteGuard<T> takeIfFree(LockOwner owner) {
+                return lock.writeIfFree(owner);
+            }
+
+            @Override
             void release(WriteGuard<T> granted) {
                 closeIfHeld(granted);
             }
@@ -152,6 +182,11 @@ abstract class Acquirer<G> {
             @Override
             PendingLock submit(LockCallback<? super UpgradableGuard<T>> callback, LockOwner owner) {
                 return lock.upgradableReadAsync(callback, null, owner);
+            }
+
+            @Override
+            UpgradableGuard<T> takeIfFree(LockOwner owner) {
+                return lock.upgradableReadIfFree(owner);
             }
 
             @Override

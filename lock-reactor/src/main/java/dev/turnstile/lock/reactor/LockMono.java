@@ -1,6 +1,7 @@
 package dev.turnstile.lock.reactor;
 
 import dev.turnstile.lock.LockCallback;
+import dev.turnstile.lock.LockOwner;
 import dev.turnstile.lock.LockTimeoutException;
 import dev.turnstile.lock.PendingLock;
 import java.lang.invoke.MethodHandles;
@@ -17,21 +18,33 @@ import reactor.core.publisher.Operators;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * A {@code Mono} of one acquisition: each subscription submits one acquisition at lock-core's
- * callback level when it first requests, and signals the guard (then completes) once granted.
+ * A {@code Mono} of one acquisition: each subscription acquires when it first requests, and signals
+ * the guard (then completes) once granted.
+ *
+ * <h2>Free lock: no queue node</h2>
+ * When the lock is free for this kind of hold, nobody is queued, no grant delivery is running on
+ * this thread and no scheduler hop is needed, the first request takes the hold at once through
+ * lock-core's fast path ({@link Acquirer#takeIfFree}: {@code Mutex.lockIfFree},
+ * {@code RwLock.readIfFree} …, which check the subscriber's {@code LockOwner} for rank order and
+ * record the hold for it, like a queued grant) and delivers it with {@link LockCallback#deliver}:
+ * {@link LockSubscriber#onLocked} runs before {@code request} returns, as lock-core's trampoline
+ * would run it, with no {@link PendingLock}. Otherwise the subscription submits one acquisition at
+ * lock-core's callback level.
  *
  * <h2>Grant versus cancel</h2>
- * One state word per subscription settles every race, so each submitted acquisition ends exactly
- * one way: its guard reaches the subscriber, or it is withdrawn ({@link PendingLock#cancel()}
- * returned {@code true}), or the grant that won the race against a cancellation is released on the
- * spot. Nothing goes to Reactor's discard hooks.
+ * One state word per subscription settles every race, so each acquisition ends exactly one way: its
+ * guard reaches the subscriber, or it is withdrawn ({@link PendingLock#cancel()} returned
+ * {@code true}), or the grant that won the race against a cancellation is released on the spot.
+ * Nothing goes to Reactor's discard hooks.
  * <pre>
- *   IDLE ──request──▶ WAITING ──grant──▶ DONE (onNext + onComplete)
+ *   IDLE ──request──▶ WAITING ──grant (queued, or taken at once)──▶ DONE (onNext + onComplete)
  *                        │  └──grant, hop needed──▶ GRANTED ──task on the scheduler──▶ DONE
  *                        ├──timer, withdrawn──▶ DONE (onError LockTimeoutException)
  *   any but DONE ──cancel──▶ CANCELLED (withdraw if WAITING; release the grant if GRANTED)
  * </pre>
- * A grant that finds the state no longer WAITING (cancelled meanwhile) is released at once.
+ * A grant that finds the state no longer WAITING (cancelled meanwhile, also while a fast-path hold
+ * was being taken) is released at once. A cancel that arrives during or after {@code onNext} finds
+ * DONE and does nothing: the subscriber owns the guard from {@code onNext} on, on both paths.
  *
  * <h2>Why on request, not on subscribe</h2>
  * A {@code Mono} may only signal its value once requested. Acquiring on the first request means a
@@ -67,7 +80,7 @@ final class LockMono<G> extends Mono<G> implements Scannable {
 
     @Override
     public void subscribe(CoreSubscriber<? super G> actual) {
-        actual.onSubscribe(new LockSubscriber<>(actual, this));
+        actual.onSubscribe(timeout == null ? new LockSubscriber<>(actual, this) : new TimedLockSubscriber<>(actual, this));
     }
 
     @Override
@@ -82,24 +95,25 @@ final class LockMono<G> extends Mono<G> implements Scannable {
         return null;
     }
 
-    /** One subscription: one acquisition, settled by {@link #state}. */
-    static final class LockSubscriber<G> implements LockCallback<G>, Subscription, Runnable, Scannable {
-        private static final int IDLE = 0;
-        private static final int WAITING = 1;
-        private static final int GRANTED = 2;
-        private static final int DONE = 3;
-        private static final int CANCELLED = 4;
+    /**
+     * One subscription: one acquisition, settled by {@link #state}. An untimed subscription has no
+     * timer field ({@link TimedLockSubscriber} adds it): one reference less per subscriber.
+     */
+    static class LockSubscriber<G> implements LockCallback<G>, Subscription, Runnable, Scannable {
+        static final int IDLE = 0;
+        static final int WAITING = 1;
+        static final int GRANTED = 2;
+        static final int DONE = 3;
+        static final int CANCELLED = 4;
 
-        private final CoreSubscriber<? super G> actual;
-        private final LockMono<G> parent;
+        final CoreSubscriber<? super G> actual;
+        final LockMono<G> parent;
 
-        private volatile int state;
-        /** The acquisition once submitted; {@code null} while it is being submitted. */
-        private volatile PendingLock pending;
+        volatile int state;
+        /** The queued acquisition once submitted; {@code null} while it is being submitted, and on the fast path. */
+        volatile PendingLock pending;
         /** A grant on its way to the scheduler (GRANTED); taken exactly once, by the hop or a cancel. */
         private volatile G held;
-        /** The pending timeout, if any. */
-        private volatile Disposable timerTask;
 
         LockSubscriber(CoreSubscriber<? super G> actual, LockMono<G> parent) {
             this.actual = actual;
@@ -111,13 +125,26 @@ final class LockMono<G> extends Mono<G> implements Scannable {
             if (!Operators.validate(n) || !STATE.compareAndSet(this, IDLE, WAITING)) {
                 return;
             }
-            PendingLock p;
+            G now = null;
+            PendingLock p = null;
             try {
-                p = parent.acquirer.submit(this, Acquirer.ownerIn(actual.currentContext()));
+                LockOwner owner = Acquirer.ownerIn(actual.currentContext());
+                if (!SchedulerHop.isNeeded(parent.scheduler)) {
+                    now = parent.acquirer.takeIfFree(owner);
+                }
+                if (now == null) {
+                    p = parent.acquirer.submit(this, owner);
+                }
             } catch (Throwable t) {
                 if (STATE.compareAndSet(this, WAITING, DONE)) {
                     actual.onError(Operators.onOperatorError(t, actual.currentContext()));
                 }
+                return;
+            }
+            if (now != null) {
+                // Taken at once: no node, no timer. onLocked signals it, or releases it if a cancel
+                // came in meanwhile (cancel() found WAITING and nothing to withdraw).
+                LockCallback.deliver(this, now);
                 return;
             }
             pending = p;
@@ -125,57 +152,15 @@ final class LockMono<G> extends Mono<G> implements Scannable {
                 p.cancel(); // cancelled while it was being submitted; a grant that won is released in onLocked
                 return;
             }
-            if (parent.timeout != null && state == WAITING) {
-                armTimer();
-            }
+            submitted();
         }
 
-        private void armTimer() {
-            long nanos;
-            try {
-                nanos = parent.timeout.toNanos();
-            } catch (ArithmeticException beyondTheNanosecondRange) {
-                nanos = Long.MAX_VALUE;
-            }
-            if (nanos == Long.MAX_VALUE) {
-                // About 292 years or more (Instant.MAX, Duration.ofSeconds(Long.MAX_VALUE)): wait as long
-                // as it takes, as lock-core's timed forms do (they saturate) and VertxLocks does. Calling
-                // toNanos() unguarded threw here, after the acquisition was queued: the subscriber got
-                // an ArithmeticException, and then the grant too, onNext after onError, into nobody.
-                return;
-            }
-            if (nanos == 0) {
-                timeUp(); // one attempt: the submission above was it
-                return;
-            }
-            Disposable task;
-            try {
-                task = parent.timer.schedule(this::timeUp, nanos, TimeUnit.NANOSECONDS);
-            } catch (RejectedExecutionException e) {
-                if (pending.cancel() && STATE.compareAndSet(this, WAITING, DONE)) {
-                    actual.onError(e);
-                }
-                return;
-            }
-            timerTask = task;
-            if (state != WAITING) {
-                task.dispose(); // granted or cancelled while the timer was being armed
-            }
+        /** After a submission that is still waiting: nothing here; a timed subscription arms its timer. */
+        void submitted() {
         }
 
-        /** The timer fired: withdraw the acquisition; if that wins, the subscriber gets the timeout. */
-        private void timeUp() {
-            if (state == WAITING && pending.cancel() && STATE.compareAndSet(this, WAITING, DONE)) {
-                actual.onError(new LockTimeoutException(parent.acquirer.lockName(), parent.timeout));
-            }
-            // cancel() false: the grant won and is (being) signalled; CAS failed: cancelled meanwhile
-        }
-
-        private void disposeTimer() {
-            Disposable task = timerTask;
-            if (task != null) {
-                task.dispose();
-            }
+        /** The grant or a cancellation settled the wait: nothing here; a timed subscription disarms. */
+        void disposeTimer() {
         }
 
         @Override
@@ -287,7 +272,7 @@ final class LockMono<G> extends Mono<G> implements Scannable {
             return null;
         }
 
-        private static final VarHandle STATE;
+        static final VarHandle STATE;
         private static final VarHandle HELD;
 
         static {
@@ -297,6 +282,69 @@ final class LockMono<G> extends Mono<G> implements Scannable {
                 HELD = l.findVarHandle(LockSubscriber.class, "held", Object.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
+            }
+        }
+    }
+
+    /** A subscription with a wait limit: {@link LockSubscriber} and its timer. */
+    static final class TimedLockSubscriber<G> extends LockSubscriber<G> {
+        /** The pending timeout, if any. */
+        private volatile Disposable timerTask;
+
+        TimedLockSubscriber(CoreSubscriber<? super G> actual, LockMono<G> parent) {
+            super(actual, parent);
+        }
+
+        @Override
+        void submitted() {
+            if (state != WAITING) {
+                return;
+            }
+            long nanos;
+            try {
+                nanos = parent.timeout.toNanos();
+            } catch (ArithmeticException beyondTheNanosecondRange) {
+                nanos = Long.MAX_VALUE;
+            }
+            if (nanos == Long.MAX_VALUE) {
+                // About 292 years or more (Instant.MAX, Duration.ofSeconds(Long.MAX_VALUE)): wait as long
+                // as it takes, as lock-core's timed forms do (they saturate) and VertxLocks does. Calling
+                // toNanos() unguarded threw here, after the acquisition was queued: the subscriber got
+                // an ArithmeticException, and then the grant too, onNext after onError, into nobody.
+                return;
+            }
+            if (nanos == 0) {
+                timeUp(); // one attempt: the submission (or the fast path before it) was it
+                return;
+            }
+            Disposable task;
+            try {
+                task = parent.timer.schedule(this::timeUp, nanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                if (pending.cancel() && STATE.compareAndSet(this, WAITING, DONE)) {
+                    actual.onError(e);
+                }
+                return;
+            }
+            timerTask = task;
+            if (state != WAITING) {
+                task.dispose(); // granted or cancelled while the timer was being armed
+            }
+        }
+
+        /** The timer fired: withdraw the acquisition; if that wins, the subscriber gets the timeout. */
+        private void timeUp() {
+            if (state == WAITING && pending.cancel() && STATE.compareAndSet(this, WAITING, DONE)) {
+                actual.onError(new LockTimeoutException(parent.acquirer.lockName(), parent.timeout));
+            }
+            // cancel() false: the grant won and is (being) signalled; CAS failed: cancelled meanwhile
+        }
+
+        @Override
+        void disposeTimer() {
+            Disposable task = timerTask;
+            if (task != null) {
+                task.dispose();
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.turnstile.lock.reactor;
 
 import dev.turnstile.lock.LockCallback;
+import dev.turnstile.lock.LockOwner;
 import dev.turnstile.lock.PendingLock;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -26,8 +27,10 @@ import reactor.util.context.Context;
  *
  * <h2>Exactly once</h2>
  * The guard is kept in {@link #held} from the grant to the end of the scope; every path that ends
- * the scope takes it with one atomic get-and-set. The acquisition itself is settled like
- * {@link LockMono}'s: a grant that finds the scope cancelled is released on the spot.
+ * the scope takes it with one atomic get-and-set. The acquisition itself is made and settled like
+ * {@link LockMono}'s: a free lock is taken at once with no queue node when no scheduler hop is needed
+ * ({@link Acquirer#takeIfFree}, delivered by {@link LockCallback#deliver}), and a grant that finds the
+ * scope cancelled is released on the spot.
  * <pre>
  *   IDLE ──request──▶ WAITING ──grant──▶ RUNNING ──body completes/fails──▶ DONE
  *   any but DONE ──cancel──▶ CANCELLED (withdraw if WAITING; cancel the body and release if RUNNING)
@@ -88,14 +91,25 @@ final class LockScope<G, R> extends Operators.DeferredSubscription
     }
 
     private void start() {
-        PendingLock p;
+        G now = null;
+        PendingLock p = null;
         try {
-            p = acquirer.submit(this, Acquirer.ownerIn(actual.currentContext()));
+            LockOwner owner = Acquirer.ownerIn(actual.currentContext());
+            if (!SchedulerHop.isNeeded(scheduler)) {
+                now = acquirer.takeIfFree(owner);
+            }
+            if (now == null) {
+                p = acquirer.submit(this, owner);
+            }
         } catch (Throwable t) {
             if (STATE.compareAndSet(this, WAITING, DONE)) {
                 actual.onError(Operators.onOperatorError(t, actual.currentContext()));
             }
             return;
+        }
+        if (now != null) {
+            LockCallback.deliver(this, now); // taken at once, no node: onLocked runs the body, or releases
+            return;                          // the hold if a cancel came in meanwhile
         }
         pending = p;
         if (state == CANCELLED) {
