@@ -33,9 +33,8 @@ final class Trampoline {
         }
         t.draining = true;
         try {
-            for (CallbackWaiter w = waiter; w != null; w = t.pending.pollFirst()) {
-                w.run();
-            }
+            waiter.run();
+            t.drain();
         } finally {
             t.draining = false;
         }
@@ -58,11 +57,16 @@ final class Trampoline {
         t.draining = true;
         try {
             onLocked(callback, guard);
-            for (CallbackWaiter w = t.pending.pollFirst(); w != null; w = t.pending.pollFirst()) {
-                w.run();
-            }
+            t.drain();
         } finally {
             t.draining = false;
+        }
+    }
+
+    /** Runs the deliveries queued behind the one that just ran, and those they queue, in order. */
+    private void drain() {
+        for (CallbackWaiter w = pending.pollFirst(); w != null; w = pending.pollFirst()) {
+            w.run();
         }
     }
 
