@@ -26,7 +26,8 @@ import java.util.function.Function;
  *   <li>the doubly linked list of WAITING {@link Waiter}s, {@code head} first;</li>
  *   <li>{@code size}, readable without the guard for introspection;</li>
  *   <li>the {@link Fairness#EVENTUAL} timer ({@code nextTimedHandOff}) and when the current head
- *       armed, that is began waiting for a release to act for it ({@code armedSince});</li>
+ *       armed, that is began waiting for a release to act for it ({@code armedSince}), read only
+ *       for a thread at the head (a callback head is always granted), so stamped only for one;</li>
  *   <li>the head a release has just woken in place, between the admission and the unpark;</li>
  *   <li>counters of hand-offs and wake-ups, for tests and diagnostics;</li>
  *   <li>one attachment slot for per-lock side state that must not cost an uncontended lock a field;</li>
@@ -47,7 +48,10 @@ public final class WaitQueue {
     private Waiter tail;
     private volatile int size;
 
-    /** When the head last armed (set SIGNAL, or was queued armed); fairness clock; guarded. */
+    /**
+     * When the head last armed (set SIGNAL, or was queued armed); fairness clock; guarded.
+     * {@link #UNSTAMPED} while the head is not a thread: the clock is read only when it matters.
+     */
     long armedSince;
     /** When the EVENTUAL timer next forces a hand-off; fairness clock; guarded. */
     private long nextTimedHandOff;
@@ -62,6 +66,9 @@ public final class WaitQueue {
     private volatile LockProbe probe;
     /** Set once a blocking call on a thread that must not block was reported for this lock. */
     private volatile boolean blockingWarned;
+
+    /** {@link #armedSince} of a head that is not a thread: a thread that heads later starts timing at its first release decision. */
+    private static final long UNSTAMPED = Long.MIN_VALUE;
 
     WaitQueue(LockConfig config) {
         this.config = config;
@@ -141,6 +148,9 @@ public final class WaitQueue {
         Waiter n = w.next;
         if (p == null) {
             head = n;
+            if (armedSince == UNSTAMPED && n instanceof ThreadWaiter) {
+                armedSince = config.clock().nanoTime(); // a thread heads now, behind a callback that left
+            }
         } else {
             p.next = n;
         }
@@ -197,6 +207,9 @@ public final class WaitQueue {
             return false;
         }
         long now = config.clock().nanoTime();
+        if (armedSince == UNSTAMPED) {
+            armedSince = now; // defensive: every path that makes a thread the head stamps it
+        }
         if (now - armedSince > config.longHoldNanos()) {
             return true;
         }
@@ -212,9 +225,13 @@ public final class WaitQueue {
         return ThreadLocalRandom.current().nextLong(2 * config.handOffMeanNanos());
     }
 
-    /** Records that the head armed now: from here it waits for a release to act for it. */
+    /**
+     * Records that the head armed now: from here it waits for a release to act for it. Only a thread
+     * head's wait decides anything ({@link #shouldHandOff}); a callback head's costs no clock read,
+     * which in a run of asynchronous grants would be one per release.
+     */
     void armed() {
-        armedSince = config.clock().nanoTime();
+        armedSince = head instanceof ThreadWaiter ? config.clock().nanoTime() : UNSTAMPED;
     }
 
     /** Records the head just woken in place; the releaser unparks it once the guard is free. */

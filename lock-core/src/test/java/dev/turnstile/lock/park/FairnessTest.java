@@ -6,14 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.awaitility.Awaitility.await;
 
 import dev.turnstile.lock.Fairness;
+import dev.turnstile.lock.LockCallback;
 import dev.turnstile.lock.ManualClock;
 import dev.turnstile.lock.Mutex;
 import dev.turnstile.lock.MutexGuard;
+import dev.turnstile.lock.NanoClock;
+import dev.turnstile.lock.PendingLock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -174,5 +178,66 @@ class FairnessTest {
         assertEquals(1, queue(m).wakeUps());
         secondMayRelease.countDown();
         await().atMost(Duration.ofSeconds(10)).until(() -> !second.isAlive());
+    }
+
+    @Test
+    void aRunOfCallbackGrantsReadsTheClockOnlyForThreadHeads() {
+        AtomicInteger reads = new AtomicInteger();
+        NanoClock counting = () -> {
+            reads.incrementAndGet();
+            return clock.nanoTime();
+        };
+        Mutex<String> m = Mutex.builder().fairness(Fairness.EVENTUAL).clock(counting).build("v");
+        MutexGuard<String> held = m.lock();
+        AtomicInteger granted = new AtomicInteger();
+        for (int i = 0; i < 100; i++) {
+            m.lockAsync(new LockCallback<MutexGuard<String>>() {
+                @Override
+                public void onLocked(MutexGuard<String> g) {
+                    granted.incrementAndGet();
+                    g.close();
+                }
+
+                @Override
+                public void onFailed(Throwable cause) {
+                    throw new AssertionError(cause);
+                }
+            });
+        }
+        int before = reads.get();
+        held.close(); // grants the 100 callbacks one after another on this thread
+        assertEquals(100, granted.get());
+        assertFalse(m.isLocked());
+        assertTrue(reads.get() - before <= 2, "clock reads over 100 callback grants: " + (reads.get() - before));
+    }
+
+    @Test
+    void aThreadThatHeadsOnceACallbackHeadIsWithdrawnIsTimedFromThen() {
+        Mutex<String> m = mutex(Fairness.EVENTUAL, NEVER, MS);
+        MutexGuard<String> held = m.lock();
+        PendingLock callbackHead = m.lockAsync(new LockCallback<MutexGuard<String>>() {
+            @Override
+            public void onLocked(MutexGuard<String> g) {
+                throw new AssertionError("withdrawn before any release");
+            }
+
+            @Override
+            public void onFailed(Throwable cause) {
+            }
+        });
+        waiter = Thread.ofPlatform().start(() -> {
+            try (MutexGuard<String> g = m.lock()) {
+                waiterMayRelease.await();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> m.queueLength() == 2);
+        clock.advance(MS.multipliedBy(3));
+        assertTrue(callbackHead.cancel());
+        assertEquals(clock.nanoTime(), queue(m).armedSince, "the thread's wait is timed from when it became the head");
+        clock.advance(MS.plusNanos(1));
+        held.close();
+        assertEquals(1, queue(m).handOffs(), "a hold that kept the new head waiting past the threshold hands off");
     }
 }
