@@ -91,6 +91,34 @@ public interface LockCallback<G> {
     void onFailed(Throwable cause);
 
     /**
+     * Makes a granted guard safe to close from two threads at once, for a front-end that hands the
+     * guard to user code and may release it itself meanwhile (a scope cancelled on another thread
+     * while its body runs), as lock-core's own {@code withLockAsync} does: the guard's state is then
+     * read volatile and changed by compare-and-set, so exactly one of the two closes releases the lock
+     * and the other finds the guard closed ({@link MutexGuard#close()} then throws
+     * {@code IllegalStateException}). Call it before user code sees the guard. A guard that is not
+     * shared keeps a plain state, which is what lets the JIT remove it from a
+     * {@code try (var g = m.lock())} block.
+     *
+     * @param guard a guard of this library: a {@link MutexGuard} or an {@link RwGuard}
+     * @param <G>   the guard type
+     * @return {@code guard}
+     * @throws IllegalArgumentException if {@code guard} is not a guard of this library
+     * @throws NullPointerException     if {@code guard} is null
+     */
+    static <G> G shareGuard(G guard) {
+        java.util.Objects.requireNonNull(guard, "guard");
+        if (guard instanceof MutexGuard<?> g) {
+            g.share();
+        } else if (guard instanceof RwGuard<?> g) {
+            g.share();
+        } else {
+            throw new IllegalArgumentException("not a Turnstile guard: " + guard.getClass().getName());
+        }
+        return guard;
+    }
+
+    /**
      * Hands {@code callback} a guard that a free-lock fast path took at once, without a queue node
      * ({@link Mutex#lockIfFree}, {@link RwLock#readIfFree}, {@link RwLock#writeIfFree},
      * {@link RwLock#upgradableReadIfFree}), the way lock-core delivers a grant: {@code onLocked} runs

@@ -139,7 +139,7 @@ final class LockScope<G, R> extends Operators.DeferredSubscription
 
     @Override
     public void onLocked(G guard) {
-        held = guard;
+        held = LockCallback.shareGuard(guard); // the body may close it while a cancel releases it elsewhere
         if (!STATE.compareAndSet(this, WAITING, RUNNING)) {
             releaseOnce(); // cancelled meanwhile: never strand the lock
             return;
@@ -193,7 +193,11 @@ final class LockScope<G, R> extends Operators.DeferredSubscription
             return;
         }
         if (state == RUNNING) {
-            p.subscribe(this);
+            try {
+                p.subscribe(this);
+            } catch (Throwable t) { // a raw Publisher that throws instead of signalling onError
+                onError(Operators.onOperatorError(t, actual.currentContext()));
+            }
         } // else cancelled while the body function ran: released already
     }
 

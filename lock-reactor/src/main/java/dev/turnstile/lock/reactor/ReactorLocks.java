@@ -63,7 +63,10 @@ import reactor.util.context.Context;
  *       running there (a subscriber granted by a release made on that scheduler's delivery thread).
  *       The lock is held from the grant until that task runs, so dispose such a scheduler only once
  *       the pipelines that use it have ended: {@code dispose()} drops the queued tasks, and a dropped
- *       grant is never signalled nor released. Downstream operators must not block in either case.</li>
+ *       grant is never signalled nor released. Downstream operators must not block in either case:
+ *       in particular, {@code block()} on another acquisition inside a grant's signal waits for
+ *       itself, since that acquisition is delivered on the same trampoline once the signal returns
+ *       (compose it into the pipeline instead).</li>
  * </ul>
  *
  * <h2>{@code with…} or a bare guard</h2>

@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
@@ -105,6 +106,43 @@ class FastPathBreakTest {
         Disposable d = ReactorLocks.withLock(mutex, g -> Mono.never()).subscribe();
         assertTrue(mutex.isLocked());
         d.dispose();
+        assertFree(mutex);
+    }
+
+    @Test
+    void aRawPublisherBodyThatThrowsInSubscribeFailsTheScopeAndReleases() {
+        Publisher<Integer> throwing = subscriber -> {
+            throw new IllegalStateException("subscribe threw");
+        };
+        StepVerifier.create(ReactorLocks.withLockMany(mutex, g -> throwing))
+                .expectErrorMessage("subscribe threw")
+                .verify(Duration.ofSeconds(5));
+        assertFree(mutex);
+    }
+
+    @Test
+    void aBodyClosingItsGuardAfterTheScopeWasCancelledElsewhereFindsItClosed() throws Exception {
+        AtomicReference<MutexGuard<int[]>> handed = new AtomicReference<>();
+        Disposable d = ReactorLocks.withLock(mutex, g -> {
+            handed.set(g);
+            return Mono.never();
+        }).subscribe();
+        Thread canceller = Thread.ofPlatform().start(d::dispose);
+        canceller.join(5_000);
+        assertFree(mutex);
+        try (MutexGuard<int[]> next = mutex.lock()) { // someone else holds it now
+            CompletableFuture<Throwable> lateClose = CompletableFuture.supplyAsync(() -> {
+                try {
+                    handed.get().close();
+                    return null;
+                } catch (Throwable t) {
+                    return t;
+                }
+            });
+            assertTrue(lateClose.get(5, java.util.concurrent.TimeUnit.SECONDS) instanceof IllegalStateException,
+                    "the body's close finds the guard closed by the cancel");
+            assertTrue(next.isHeld() && mutex.isLocked(), "and does not release the next holder's lock");
+        }
         assertFree(mutex);
     }
 
