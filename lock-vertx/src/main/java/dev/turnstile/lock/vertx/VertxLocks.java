@@ -1,6 +1,7 @@
 package dev.turnstile.lock.vertx;
 
 import dev.turnstile.lock.Condvar;
+import dev.turnstile.lock.LockCallback;
 import dev.turnstile.lock.LockOrderViolationException;
 import dev.turnstile.lock.LockOwner;
 import dev.turnstile.lock.Mutex;
@@ -634,6 +635,7 @@ public final class VertxLocks {
 
     /** Runs a {@code with…} body and releases {@code guard} on every way out of it. */
     static <G extends AutoCloseable, R> Future<R> scoped(G guard, Function<? super G, Future<R>> body) {
+        LockCallback.shareGuard(guard); // the body may close it on one thread while its future completes on another
         Future<R> result;
         try {
             result = body.apply(guard);
