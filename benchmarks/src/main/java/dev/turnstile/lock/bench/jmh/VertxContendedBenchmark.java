@@ -41,7 +41,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code chain…}: {@link #CONTEXTS} event-loop verticles, each a chain of {@link #PER_CONTEXT}
  *       acquisitions of one of {@code locks} names (each continuation increments, releases and
  *       requests the next), so at most {@link #CONTEXTS} are outstanding; {@code chainNoLock} is
- *       the same chains without a lock, their ceiling;</li>
+ *       the same chains without a lock, their ceiling, and {@code chainHopNoLock} the same with
+ *       one {@code runOnContext} to another verticle's event loop per step and no lock: the ceiling
+ *       of a lock whose every grant resumes a waiter on its own context (at {@code locks = 1} a
+ *       release grants the next verticle's waiter, with either library);</li>
  *   <li>{@code burst…}: each verticle fires its {@link #PER_CONTEXT} acquisitions at once. Vert.x
  *       5.2.3's local lock loses acquisitions in this shape (see {@code docs/benchmarks.md}), so it
  *       has no burst row.</li>
@@ -81,6 +84,8 @@ public class VertxContendedBenchmark {
     private Mutex<long[]>[] mutexes;
     private String[] names;
     private long[] counters;
+    /** Which context the next {@link #noLockHop} step runs on (racy: only spreads the hops). */
+    private long hops;
 
     @Setup(Level.Trial)
     @SuppressWarnings("unchecked")
@@ -141,6 +146,12 @@ public class VertxContendedBenchmark {
     private void noLock(int slot, Runnable then) {
         counters[slot]++;
         then.run();
+    }
+
+    /** No lock: the step continues on the next verticle's event loop, as a grant to another verticle does. */
+    private void noLockHop(int slot, Runnable then) {
+        counters[slot]++;
+        contexts[(int) (hops++ & (CONTEXTS - 1))].runOnContext(v -> then.run());
     }
 
     private void vertxLocalLock(int slot, Runnable then) {
@@ -213,6 +224,12 @@ public class VertxContendedBenchmark {
     @OperationsPerInvocation(ACQUISITIONS)
     public void chainNoLock() throws InterruptedException {
         chain(this::noLock);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(ACQUISITIONS)
+    public void chainHopNoLock() throws InterruptedException {
+        chain(this::noLockHop);
     }
 
     // ---------------------------------------------------------------- bursts: ACQUISITIONS outstanding at most
