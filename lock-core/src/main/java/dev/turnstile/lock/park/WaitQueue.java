@@ -27,7 +27,8 @@ import java.util.function.Function;
  *   <li>{@code size}, readable without the guard for introspection;</li>
  *   <li>the {@link Fairness#EVENTUAL} timer ({@code nextTimedHandOff}) and when the current head
  *       armed, that is began waiting for a release to act for it ({@code armedSince}), read only
- *       for a thread at the head (a callback head is always granted), so stamped only for one;</li>
+ *       for a thread at the head (a callback head is always granted), so stamped only while a
+ *       thread is queued ({@code threadWaiters});</li>
  *   <li>the head a release has just woken in place, between the admission and the unpark;</li>
  *   <li>counters of hand-offs and wake-ups, for tests and diagnostics;</li>
  *   <li>one attachment slot for per-lock side state that must not cost an uncontended lock a field;</li>
@@ -50,9 +51,11 @@ public final class WaitQueue {
 
     /**
      * When the head last armed (set SIGNAL, or was queued armed); fairness clock; guarded.
-     * {@link #UNSTAMPED} while the head is not a thread: the clock is read only when it matters.
+     * {@link #UNSTAMPED} while no thread is queued: the clock is read only when it matters.
      */
     long armedSince;
+    /** How many queued waiters are threads ({@link ThreadWaiter}); guarded. */
+    private int threadWaiters;
     /** When the EVENTUAL timer next forces a hand-off; fairness clock; guarded. */
     private long nextTimedHandOff;
     /** A head just woken in place, for the releaser to unpark once the guard is free; guarded. */
@@ -67,7 +70,7 @@ public final class WaitQueue {
     /** Set once a blocking call on a thread that must not block was reported for this lock. */
     private volatile boolean blockingWarned;
 
-    /** {@link #armedSince} of a head that is not a thread: a thread that heads later starts timing at its first release decision. */
+    /** {@link #armedSince} while no thread is queued; {@link #stamp()} never returns it. */
     private static final long UNSTAMPED = Long.MIN_VALUE;
 
     WaitQueue(LockConfig config) {
@@ -137,6 +140,12 @@ public final class WaitQueue {
             tail = w;
         }
         size = size + 1;
+        if (w instanceof ThreadWaiter) {
+            threadWaiters++;
+            if (armedSince == UNSTAMPED) {
+                armedSince = stamp(); // behind callbacks only: the first thread is timed from its arrival
+            }
+        }
         LockProbe p = probe;
         if (p != null && p.statistics != null) {
             p.statistics.queued(size);
@@ -148,9 +157,6 @@ public final class WaitQueue {
         Waiter n = w.next;
         if (p == null) {
             head = n;
-            if (armedSince == UNSTAMPED && n instanceof ThreadWaiter) {
-                armedSince = config.clock().nanoTime(); // a thread heads now, behind a callback that left
-            }
         } else {
             p.next = n;
         }
@@ -161,6 +167,9 @@ public final class WaitQueue {
         }
         w.prev = w.next = null;
         size = size - 1;
+        if (w instanceof ThreadWaiter) {
+            threadWaiters--;
+        }
     }
 
     /**
@@ -174,10 +183,13 @@ public final class WaitQueue {
         Waiter first = head;
         Waiter last = first;
         last.setStatus(Waiter.CLAIMED);
+        int threads = first instanceof ThreadWaiter ? 1 : 0;
         for (int i = 1; i < count; i++) {
             last = last.next;
             last.setStatus(Waiter.CLAIMED);
+            threads += last instanceof ThreadWaiter ? 1 : 0;
         }
+        threadWaiters -= threads;
         head = last.next;
         if (head == null) {
             tail = null;
@@ -208,7 +220,7 @@ public final class WaitQueue {
         }
         long now = config.clock().nanoTime();
         if (armedSince == UNSTAMPED) {
-            armedSince = now; // defensive: every path that makes a thread the head stamps it
+            armedSince = now == UNSTAMPED ? now + 1 : now; // defensive: every path that queues a thread stamps
         }
         if (now - armedSince > config.longHoldNanos()) {
             return true;
@@ -226,12 +238,20 @@ public final class WaitQueue {
     }
 
     /**
-     * Records that the head armed now: from here it waits for a release to act for it. Only a thread
-     * head's wait decides anything ({@link #shouldHandOff}); a callback head's costs no clock read,
-     * which in a run of asynchronous grants would be one per release.
+     * Records that the head armed now: from here it waits for a release to act for it. Only a thread's
+     * wait decides anything ({@link #shouldHandOff}), so with no thread queued this reads no clock,
+     * which in a run of asynchronous grants would be one read per release; a thread queued behind
+     * callbacks is timed from the last arming (or its arrival) and keeps that time when the callbacks
+     * ahead of it are granted or withdrawn.
      */
     void armed() {
-        armedSince = head instanceof ThreadWaiter ? config.clock().nanoTime() : UNSTAMPED;
+        armedSince = threadWaiters > 0 ? stamp() : UNSTAMPED;
+    }
+
+    /** The clock now, never {@link #UNSTAMPED}: a clock may read {@code Long.MIN_VALUE} (only differences count). */
+    private long stamp() {
+        long now = config.clock().nanoTime();
+        return now == UNSTAMPED ? now + 1 : now;
     }
 
     /** Records the head just woken in place; the releaser unparks it once the guard is free. */

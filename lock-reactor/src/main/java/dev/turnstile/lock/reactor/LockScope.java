@@ -23,7 +23,14 @@ import reactor.util.context.Context;
  * guard, relays the body's signals, and releases the hold exactly once, whichever of these ends the
  * scope first: the body completes, the body fails, the body function throws or returns
  * {@code null}, or the subscriber cancels (then the body's subscription is cancelled and the hold
- * released at once, as {@code Mono.usingWhen} does; the released guard refuses further use).
+ * released, as {@code Mono.usingWhen} does; the released guard refuses further use).
+ *
+ * <h2>Never released under the body's synchronous part</h2>
+ * A cancel from another thread while the granting thread is inside the body function or the body's
+ * subscription (where a {@code Mono.fromSupplier} body does all its work) does not release there and
+ * then: the release is left to that thread, which makes it as the call returns, so the next holder
+ * never runs beside code that is still using the guarded value ({@link #bodyCall}). A body that
+ * went on asynchronously elsewhere is cancelled and released at once.
  *
  * <h2>Exactly once</h2>
  * The guard is kept in {@link #held} from the grant to the end of the scope; every path that ends
@@ -49,6 +56,13 @@ final class LockScope<G, R> extends Operators.DeferredSubscription
     private static final int DONE = 3;
     private static final int CANCELLED = 4;
 
+    /** {@link #bodyCall}: the granting thread is not inside the body's synchronous part. */
+    private static final int OUTSIDE = 0;
+    /** {@link #bodyCall}: the granting thread is inside the body function or its subscription. */
+    private static final int INSIDE = 1;
+    /** {@link #bodyCall}: inside, and a cancel left the release to the granting thread. */
+    private static final int RELEASE_LEFT = 2;
+
     private final CoreSubscriber<? super R> actual;
     private final Acquirer<G> acquirer;
     private final Function<? super G, ? extends Publisher<? extends R>> body;
@@ -59,6 +73,8 @@ final class LockScope<G, R> extends Operators.DeferredSubscription
     private volatile PendingLock pending;
     /** The guard from the grant until the scope ends; {@code null} before and after. */
     private volatile G held;
+    /** {@link #OUTSIDE}, {@link #INSIDE} or {@link #RELEASE_LEFT}: see "Never released under the body's synchronous part". */
+    private volatile int bodyCall;
 
     LockScope(CoreSubscriber<? super R> actual, Acquirer<G> acquirer,
               Function<? super G, ? extends Publisher<? extends R>> body, Scheduler scheduler) {
@@ -127,8 +143,8 @@ final class LockScope<G, R> extends Operators.DeferredSubscription
                     if (p != null) {
                         p.cancel(); // false: the grant won, and onLocked releases it
                     }
-                } else if (s == RUNNING) {
-                    releaseOnce();
+                } else if (s == RUNNING && !BODY_CALL.compareAndSet(this, INSIDE, RELEASE_LEFT)) {
+                    releaseOnce(); // not inside the body's synchronous part: release now
                 }
                 return;
             }
@@ -182,6 +198,18 @@ final class LockScope<G, R> extends Operators.DeferredSubscription
     }
 
     private void runBody(G guard) {
+        bodyCall = INSIDE;
+        try {
+            callBody(guard);
+        } finally {
+            if (!BODY_CALL.compareAndSet(this, INSIDE, OUTSIDE)) {
+                bodyCall = OUTSIDE;
+                releaseOnce(); // cancelled while the body ran here: the release was left to us
+            }
+        }
+    }
+
+    private void callBody(G guard) {
         Publisher<? extends R> p;
         try {
             p = Objects.requireNonNull(body.apply(guard), "the body returned a null Publisher");
@@ -323,12 +351,14 @@ final class LockScope<G, R> extends Operators.DeferredSubscription
 
     private static final VarHandle STATE;
     private static final VarHandle HELD;
+    private static final VarHandle BODY_CALL;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             STATE = l.findVarHandle(LockScope.class, "state", int.class);
             HELD = l.findVarHandle(LockScope.class, "held", Object.class);
+            BODY_CALL = l.findVarHandle(LockScope.class, "bodyCall", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

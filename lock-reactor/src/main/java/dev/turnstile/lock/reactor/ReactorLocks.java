@@ -72,9 +72,12 @@ import reactor.util.context.Context;
  * <h2>{@code with…} or a bare guard</h2>
  * The {@code with…} operators own the guard: they release it when the body's publisher completes or
  * fails, when the body function throws or returns {@code null}, and when the subscriber cancels
- * (then, as {@code Mono.usingWhen} does, the body's subscription is cancelled and the lock released
- * at once; the released guard refuses further use with {@link IllegalStateException}). The guard must
- * not escape the body.
+ * (then, as {@code Mono.usingWhen} does, the body's subscription is cancelled and the lock released;
+ * the released guard refuses further use with {@link IllegalStateException}). A cancel that comes
+ * from another thread while the body function, or the body's subscription, is still running on the
+ * thread that was granted the lock (all of a {@code Mono.fromSupplier} body's work) releases when
+ * that call returns, never under it; a body that went on asynchronously elsewhere is released at
+ * once. The guard must not escape the body.
  *
  * <p>{@link #lock(Mutex)}, {@link #read(RwLock)} and {@link #write(RwLock)} hand the guard itself to
  * the subscriber, which then owns it and must close it. The adapter settles a cancellation that
