@@ -29,8 +29,13 @@ import reactor.util.context.Context;
  * A cancel from another thread while the granting thread is inside the body function or the body's
  * subscription (where a {@code Mono.fromSupplier} body does all its work) does not release there and
  * then: the release is left to that thread, which makes it as the call returns, so the next holder
- * never runs beside code that is still using the guarded value ({@link #bodyCall}). A body that
- * went on asynchronously elsewhere is cancelled and released at once.
+ * never runs beside code that is still using the guarded value ({@link #bodyCall}). The two sides
+ * write, then read, two volatile words in opposite orders (cancel: the state, then
+ * {@code bodyCall}; the body: {@code bodyCall}, then the state), so either the cancel sees the body
+ * inside and leaves the release to it, or the body sees the cancel and does not run. A cancel made
+ * on the body's own thread (a downstream {@code take(1)}) releases at once, so that the downstream's
+ * reaction finds the lock free, as with {@code Mono.usingWhen}; a body that went on asynchronously
+ * elsewhere is cancelled and released at once too.
  *
  * <h2>Exactly once</h2>
  * The guard is kept in {@link #held} from the grant to the end of the scope; every path that ends
@@ -75,6 +80,8 @@ final class LockScope<G, R> extends Operators.DeferredSubscription
     private volatile G held;
     /** {@link #OUTSIDE}, {@link #INSIDE} or {@link #RELEASE_LEFT}: see "Never released under the body's synchronous part". */
     private volatile int bodyCall;
+    /** The thread running the body's synchronous part; written before {@link #bodyCall} becomes INSIDE. */
+    private Thread bodyThread;
 
     LockScope(CoreSubscriber<? super R> actual, Acquirer<G> acquirer,
               Function<? super G, ? extends Publisher<? extends R>> body, Scheduler scheduler) {
@@ -143,8 +150,9 @@ final class LockScope<G, R> extends Operators.DeferredSubscription
                     if (p != null) {
                         p.cancel(); // false: the grant won, and onLocked releases it
                     }
-                } else if (s == RUNNING && !BODY_CALL.compareAndSet(this, INSIDE, RELEASE_LEFT)) {
-                    releaseOnce(); // not inside the body's synchronous part: release now
+                } else if (s == RUNNING && (bodyCall != INSIDE || bodyThread == Thread.currentThread()
+                        || !BODY_CALL.compareAndSet(this, INSIDE, RELEASE_LEFT))) {
+                    releaseOnce(); // not under the body's synchronous part on another thread: release now
                 }
                 return;
             }
@@ -198,9 +206,12 @@ final class LockScope<G, R> extends Operators.DeferredSubscription
     }
 
     private void runBody(G guard) {
-        bodyCall = INSIDE;
+        bodyThread = Thread.currentThread();
+        bodyCall = INSIDE; // publishes bodyThread
         try {
-            callBody(guard);
+            if (state == RUNNING) { // else a cancel came before INSIDE was visible to it, and released
+                callBody(guard);
+            }
         } finally {
             if (!BODY_CALL.compareAndSet(this, INSIDE, OUTSIDE)) {
                 bodyCall = OUTSIDE;

@@ -76,8 +76,9 @@ import reactor.util.context.Context;
  * the released guard refuses further use with {@link IllegalStateException}). A cancel that comes
  * from another thread while the body function, or the body's subscription, is still running on the
  * thread that was granted the lock (all of a {@code Mono.fromSupplier} body's work) releases when
- * that call returns, never under it; a body that went on asynchronously elsewhere is released at
- * once. The guard must not escape the body.
+ * that call returns, never under it; a cancel on that thread itself (a downstream {@code take(1)})
+ * and one while the body goes on asynchronously elsewhere release at once. The guard must not
+ * escape the body.
  *
  * <p>{@link #lock(Mutex)}, {@link #read(RwLock)} and {@link #write(RwLock)} hand the guard itself to
  * the subscriber, which then owns it and must close it. The adapter settles a cancellation that
