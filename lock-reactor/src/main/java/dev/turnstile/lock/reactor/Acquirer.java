@@ -49,6 +49,27 @@ abstract class Acquirer<G> {
         return null;
     }
 
+    /**
+     * One acquisition for a subscriber whose {@code context} carries its {@link LockOwner}: when
+     * {@code mayTakeNow} (no scheduler hop is needed) and the lock is free, the hold is taken at once
+     * ({@link #takeIfFree}) and delivered to {@code callback} with {@link LockCallback#deliver} before
+     * this returns {@code null}; otherwise the acquisition is {@link #submit submitted} and its pending
+     * acquisition returned.
+     *
+     * @throws dev.turnstile.lock.LockOrderViolationException if the owner may not acquire this ranked
+     *                                                        lock now (nothing was taken or queued)
+     */
+    final PendingLock takeOrSubmit(LockCallback<? super G> callback, reactor.util.context.ContextView context,
+                                   boolean mayTakeNow) {
+        LockOwner owner = ownerIn(context);
+        G now = mayTakeNow ? takeIfFree(owner) : null;
+        if (now == null) {
+            return submit(callback, owner);
+        }
+        LockCallback.deliver(callback, now); // onLocked signals it, or releases it if a cancel came in meanwhile
+        return null;
+    }
+
     /** The {@link LockOwner} a subscriber's context carries (key {@code LockOwner.class}), or {@code null}. */
     static LockOwner ownerIn(reactor.util.context.ContextView context) {
         return context.getOrDefault(LockOwner.class, null);

@@ -1,7 +1,6 @@
 package dev.turnstile.lock.reactor;
 
 import dev.turnstile.lock.LockCallback;
-import dev.turnstile.lock.LockOwner;
 import dev.turnstile.lock.LockTimeoutException;
 import dev.turnstile.lock.PendingLock;
 import java.lang.invoke.MethodHandles;
@@ -125,27 +124,17 @@ final class LockMono<G> extends Mono<G> implements Scannable {
             if (!Operators.validate(n) || !STATE.compareAndSet(this, IDLE, WAITING)) {
                 return;
             }
-            G now = null;
-            PendingLock p = null;
+            PendingLock p;
             try {
-                LockOwner owner = Acquirer.ownerIn(actual.currentContext());
-                if (!SchedulerHop.isNeeded(parent.scheduler)) {
-                    now = parent.acquirer.takeIfFree(owner);
-                }
-                if (now == null) {
-                    p = parent.acquirer.submit(this, owner);
-                }
+                p = parent.acquirer.takeOrSubmit(this, actual.currentContext(), !SchedulerHop.isNeeded(parent.scheduler));
             } catch (Throwable t) {
                 if (STATE.compareAndSet(this, WAITING, DONE)) {
                     actual.onError(Operators.onOperatorError(t, actual.currentContext()));
                 }
                 return;
             }
-            if (now != null) {
-                // Taken at once: no node, no timer. onLocked signals it, or releases it if a cancel
-                // came in meanwhile (cancel() found WAITING and nothing to withdraw).
-                LockCallback.deliver(this, now);
-                return;
+            if (p == null) {
+                return; // taken at once and delivered: no node, no timer (a cancel meanwhile found nothing to withdraw)
             }
             pending = p;
             if (state == CANCELLED) {

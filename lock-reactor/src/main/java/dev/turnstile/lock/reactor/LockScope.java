@@ -1,7 +1,6 @@
 package dev.turnstile.lock.reactor;
 
 import dev.turnstile.lock.LockCallback;
-import dev.turnstile.lock.LockOwner;
 import dev.turnstile.lock.PendingLock;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -114,25 +113,17 @@ final class LockScope<G, R> extends Operators.DeferredSubscription
     }
 
     private void start() {
-        G now = null;
-        PendingLock p = null;
+        PendingLock p;
         try {
-            LockOwner owner = Acquirer.ownerIn(actual.currentContext());
-            if (!SchedulerHop.isNeeded(scheduler)) {
-                now = acquirer.takeIfFree(owner);
-            }
-            if (now == null) {
-                p = acquirer.submit(this, owner);
-            }
+            p = acquirer.takeOrSubmit(this, actual.currentContext(), !SchedulerHop.isNeeded(scheduler));
         } catch (Throwable t) {
             if (STATE.compareAndSet(this, WAITING, DONE)) {
                 actual.onError(Operators.onOperatorError(t, actual.currentContext()));
             }
             return;
         }
-        if (now != null) {
-            LockCallback.deliver(this, now); // taken at once, no node: onLocked runs the body, or releases
-            return;                          // the hold if a cancel came in meanwhile
+        if (p == null) {
+            return; // taken at once and delivered: onLocked ran the body, or released the hold if cancelled meanwhile
         }
         pending = p;
         if (state == CANCELLED) {
