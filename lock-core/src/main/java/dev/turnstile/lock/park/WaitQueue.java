@@ -51,7 +51,9 @@ public final class WaitQueue {
 
     /**
      * When the head last armed (set SIGNAL, or was queued armed); fairness clock; guarded.
-     * {@link #UNSTAMPED} while no thread is queued: the clock is read only when it matters.
+     * {@link #UNSTAMPED} while no thread is queued: the clock is read only when it matters. Invariant:
+     * while {@link #threadWaiters} is positive it is a real reading ({@link #link} stamps the first
+     * thread to queue, {@link #armed} stamps whenever a thread is queued).
      */
     long armedSince;
     /** How many queued waiters are threads ({@link ThreadWaiter}); guarded. */
@@ -75,9 +77,8 @@ public final class WaitQueue {
 
     WaitQueue(LockConfig config) {
         this.config = config;
-        long now = config.clock().nanoTime();
-        this.armedSince = now;
-        this.nextTimedHandOff = now + randomInterval();
+        this.armedSince = UNSTAMPED; // nobody queued yet
+        this.nextTimedHandOff = config.clock().nanoTime() + randomInterval();
     }
 
     // ---- the guard
@@ -219,10 +220,7 @@ public final class WaitQueue {
             return false;
         }
         long now = config.clock().nanoTime();
-        if (armedSince == UNSTAMPED) {
-            armedSince = now == UNSTAMPED ? now + 1 : now; // defensive: every path that queues a thread stamps
-        }
-        if (now - armedSince > config.longHoldNanos()) {
+        if (now - armedSince > config.longHoldNanos()) { // stamped: a thread heads, so threads are queued
             return true;
         }
         if (now - nextTimedHandOff >= 0) {
