@@ -69,7 +69,8 @@ class MutexMixedModeStressTest {
 
     /**
      * {@code PER_WORKER} sequential acquisitions. On a pool, each step releases and then asks again
-     * (the pool breaks the recursion). Inline, each step asks for the next acquisition while it still
+     * from a new pool task (asking from this one would recurse whenever the pool had completed the
+     * next future before {@code thenAccept} was attached: a StackOverflowError seen once). Inline, each step asks for the next acquisition while it still
      * holds the lock, so the request queues instead of completing on this stack.
      */
     private static CompletableFuture<Void> asyncChain(Mutex<long[]> m, ExecutorService pool) {
@@ -89,7 +90,7 @@ class MutexMixedModeStressTest {
                     if (last) {
                         done.complete(null);
                     } else if (pool != null) {
-                        step();
+                        pool.execute(this::step); // not step(): a future the pool completed already runs thenAccept inline
                     }
                 }).exceptionally(e -> {
                     done.completeExceptionally(e);
