@@ -22,7 +22,10 @@ import java.util.Objects;
  * }</pre>
  *
  * @param lockName              the lock's name, or {@code null} if it has none
- * @param acquisitions          every successful acquisition, in any mode (an upgrade counts as one)
+ * @param acquisitions          every successful acquisition, in any mode (an upgrade counts as one),
+ *                              including a grant that reached a future its caller had cancelled
+ *                              meanwhile: the lock was held on the future's behalf until that grant
+ *                              was released
  * @param contendedAcquisitions the acquisitions that found the lock unavailable and waited (spinning,
  *                              parked or queued asynchronously) before they got it
  * @param abandonedWaits        waits that ended without the lock: timed out, interrupted, or withdrawn

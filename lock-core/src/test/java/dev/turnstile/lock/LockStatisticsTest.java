@@ -119,6 +119,34 @@ class LockStatisticsTest {
         assertWithinBound(1200, holds.p999());
     }
 
+    /**
+     * A caller may cancel a future after the core granted it the lock but before the grant was
+     * delivered; the delivery then finds the future done and releases. The lock was held on the
+     * future's behalf all the same (nobody else could take it), so the grant counts as an acquisition
+     * and a timed hold, as {@link LockStatistics#acquisitions()} says.
+     */
+    @Test
+    void aGrantThatReachesACancelledFutureCountsAsAnAcquisitionAndAHold() {
+        Mutex<String> m = statisticsMutex();
+        List<Runnable> deliveries = new ArrayList<>();
+        MutexGuard<String> held = m.lock();
+        CompletableFuture<MutexGuard<String>> f = m.lockAsync(deliveries::add);
+        held.close(); // grants f; its delivery waits in the list
+        assertTrue(m.isLocked(), "granted to the queued future");
+        assertEquals(1, deliveries.size());
+        assertTrue(f.cancel(false), "the caller's completion wins: the future was not complete");
+        advance(40);
+        deliveries.forEach(Runnable::run); // finds f cancelled and releases
+        assertFalse(m.isLocked());
+
+        LockStatistics s = m.statistics().orElseThrow();
+        assertEquals(2, s.acquisitions(), "the guard, and the grant that was released unseen");
+        assertEquals(1, s.contendedAcquisitions());
+        assertEquals(0, s.abandonedWaits(), "the wait ended with the lock");
+        assertEquals(2, s.holdTimes().count());
+        assertEquals(Duration.ofNanos(40), s.holdTimes().max());
+    }
+
     @Test
     void anRwLockTimesWriteHoldsAndCountsReadHolds() {
         RwLock<String> rw = RwLock.builder().name("prices").clock(clock).statistics(true).build("v");

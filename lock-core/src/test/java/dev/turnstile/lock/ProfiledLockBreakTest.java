@@ -115,6 +115,7 @@ class ProfiledLockBreakTest {
         AtomicInteger inside = new AtomicInteger();
         AtomicLong acquisitions = new AtomicLong();
         AtomicLong entries = new AtomicLong();
+        AtomicLong cancels = new AtomicLong();
         ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
         runWhileRecordingsToggle("w", true, errors, (id, r) -> {
             MutexGuard<long[]> g;
@@ -134,6 +135,7 @@ class ProfiledLockBreakTest {
                 case 3 -> {
                     CompletableFuture<MutexGuard<long[]>> f = m.lockAsync();
                     if (r.nextInt(3) == 0 && f.cancel(false)) {
+                        cancels.incrementAndGet();
                         g = null;
                     } else {
                         g = f.join();
@@ -184,8 +186,13 @@ class ProfiledLockBreakTest {
             return;
         }
         LockStatistics s = m.statistics().orElseThrow();
-        assertEquals(acquisitions.get(), s.acquisitions(), "every acquisition counted once");
-        assertEquals(acquisitions.get(), s.holdTimes().count(), "every hold timed once");
+        // A cancel that wins after the grant (LockStatisticsTest has it step by step) leaves a hold
+        // this count cannot see: the statistics count it, so they may exceed it by one per cancel.
+        long phantoms = s.acquisitions() - acquisitions.get();
+        assertTrue(phantoms >= 0 && phantoms <= cancels.get(),
+                () -> "every acquisition counted once: " + s.acquisitions() + " for " + acquisitions.get()
+                        + " seen and " + cancels.get() + " cancelled");
+        assertEquals(s.acquisitions(), s.holdTimes().count(), "every hold timed once");
         assertEquals(s.contendedAcquisitions(), s.waitTimes().count(), "every contended wait recorded once");
         assertFalse(m.isLocked());
     }
