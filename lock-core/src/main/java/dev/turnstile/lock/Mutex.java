@@ -73,6 +73,10 @@ import java.util.concurrent.locks.Lock;
 public final class Mutex<T> extends RawLock {
     /** The only lock bit: held. */
     private static final int LOCKED = 1;
+    /** The state word of a mutex held with nobody queued: what its release expects to find. */
+    static final int HELD_ALONE = LOCKED;
+    /** The state word of a mutex held with waiters queued, none of them waiting for a release to act. */
+    static final int HELD_QUEUED = QUEUED | LOCKED;
     /** The only mode. */
     static final int EXCLUSIVE = 0;
 
@@ -108,8 +112,8 @@ public final class Mutex<T> extends RawLock {
      */
     public MutexGuard<T> lock() {
         HeldLocks holds = threadAcquiring(EXCLUSIVE);
-        acquire();
-        return new MutexGuard<>(this, recordHold(holds, EXCLUSIVE));
+        int held = acquire();
+        return new MutexGuard<>(this, recordHold(holds, EXCLUSIVE), held);
     }
 
     /**
@@ -121,8 +125,8 @@ public final class Mutex<T> extends RawLock {
      */
     public MutexGuard<T> lockInterruptibly() throws InterruptedException {
         HeldLocks holds = threadAcquiring(EXCLUSIVE);
-        acquireInterruptibly();
-        return new MutexGuard<>(this, recordHold(holds, EXCLUSIVE));
+        int held = acquireInterruptibly();
+        return new MutexGuard<>(this, recordHold(holds, EXCLUSIVE), held);
     }
 
     /**
@@ -181,12 +185,12 @@ public final class Mutex<T> extends RawLock {
     public <R> R withLock(Function<? super T, ? extends R> action) {
         Objects.requireNonNull(action, "action");
         HeldLocks holds = threadAcquiring(EXCLUSIVE);
-        acquire();
+        int held = acquire();
         holds = recordHold(holds, EXCLUSIVE);
         try {
             return action.apply(value);
         } finally {
-            releaseLock(false, holds);
+            releaseLock(false, holds, held);
         }
     }
 
@@ -202,12 +206,12 @@ public final class Mutex<T> extends RawLock {
     public void withLockDo(Consumer<? super T> action) {
         Objects.requireNonNull(action, "action");
         HeldLocks holds = threadAcquiring(EXCLUSIVE);
-        acquire();
+        int held = acquire();
         holds = recordHold(holds, EXCLUSIVE);
         try {
             action.accept(value);
         } finally {
-            releaseLock(false, holds);
+            releaseLock(false, holds, held);
         }
     }
 
@@ -223,14 +227,14 @@ public final class Mutex<T> extends RawLock {
     public T update(UnaryOperator<T> update) {
         Objects.requireNonNull(update, "update");
         HeldLocks holds = threadAcquiring(EXCLUSIVE);
-        acquire();
+        int held = acquire();
         holds = recordHold(holds, EXCLUSIVE);
         try {
             T next = update.apply(value);
             value = next;
             return next;
         } finally {
-            releaseLock(false, holds);
+            releaseLock(false, holds, held);
         }
     }
 
@@ -729,24 +733,46 @@ public final class Mutex<T> extends RawLock {
         value = v;
     }
 
-    /** Acquires for the current thread, which the JVM then sees as the owner. */
-    void acquire() {
-        if (casState(0, LOCKED)) {
+    /**
+     * Acquires for the current thread, which the JVM then sees as the owner.
+     *
+     * @return the state word the release should expect ({@link #releaseLock(boolean, HeldLocks, int)})
+     */
+    int acquire() {
+        int s = exchangeLockBits(0, LOCKED);
+        if (s == 0 || takeFree(s)) {
             setExclusiveOwnerThread(Thread.currentThread());
-        } else {
-            acquireBlocking(EXCLUSIVE, false, -1L); // records the owner itself
+            return s | LOCKED;
         }
+        acquireBlocking(EXCLUSIVE, false, -1L); // records the owner itself
+        return HELD_QUEUED; // whoever made it wait is probably still queued
     }
 
-    void acquireInterruptibly() throws InterruptedException {
+    /** {@link #acquire()}, unless the thread is interrupted first; the same return value. */
+    int acquireInterruptibly() throws InterruptedException {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        if (casState(0, LOCKED)) {
+        int s = exchangeLockBits(0, LOCKED);
+        if (s == 0 || takeFree(s)) {
             setExclusiveOwnerThread(Thread.currentThread());
-        } else if (acquireBlocking(EXCLUSIVE, true, -1L) == INTERRUPTED) {
+            return s | LOCKED;
+        }
+        if (acquireBlocking(EXCLUSIVE, true, -1L) == INTERRUPTED) {
             throw new InterruptedException();
         }
+        return HELD_QUEUED;
+    }
+
+    /**
+     * The blocking acquisitions' fast path, from the word {@code s} just read: one compare-and-set
+     * that takes a free mutex, also past queued waiters if the policy lets arrivals barge (any but
+     * FIFO), as the core's own first attempt would. Under contention the queue is rarely empty, and
+     * a holder that keeps its processor takes and releases the mutex many times between two wake-ups
+     * of the queue's head: on this path each of those costs what an uncontended one does.
+     */
+    private boolean takeFree(int s) {
+        return (s & (LOCKED | PROFILED)) == 0 && (s == 0 || bargesPastQueue(EXCLUSIVE)) && casLockBits(s, LOCKED);
     }
 
     boolean tryAcquireNow() {
@@ -779,11 +805,29 @@ public final class Mutex<T> extends RawLock {
      * {@code holds}. The owner record is cleared before the releasing CAS.
      */
     void releaseLock(boolean fair, HeldLocks holds) {
+        releaseLock(fair, holds, HELD_ALONE);
+    }
+
+    /**
+     * Releases, expecting the state word to be {@code held} (what {@link #acquire()} returned): with
+     * waiters queued at the acquisition they are usually still queued at the release, and expecting
+     * that word makes the release one compare-and-set in either case. A wrong guess costs one more,
+     * from the word the first one found. Either succeeds only with SIGNAL and PROFILED clear, where
+     * freeing the lock bit is all a release does ({@code RawLock.release} decides the same way).
+     */
+    void releaseLock(boolean fair, HeldLocks holds, int held) {
         recordRelease(holds, EXCLUSIVE);
         setExclusiveOwnerThread(null);
-        if (fair || !casState(LOCKED, 0)) {
+        int expect = held & QUEUED | LOCKED;
+        int seen;
+        if (fair || (seen = exchangeLockBits(expect, 0)) != expect && !releaseFrom(seen)) {
             releaseSlowly(fair);
         }
+    }
+
+    /** The release's second try, from the word {@code seen} its first one found. */
+    private boolean releaseFrom(int seen) {
+        return (seen & (LOCKED | SIGNAL | PROFILED)) == LOCKED && casLockBits(seen, 0);
     }
 
     /** The release's other paths, out of line so that the fast path inlines into its callers. */

@@ -64,6 +64,11 @@ public final class MutexGuard<T> implements AutoCloseable {
     /** Set once the library itself may release this guard on another thread (withLockAsync). */
     private boolean shared;
     /**
+     * Whether waiters were queued when the hold began: the state word its release expects
+     * ({@code Mutex.releaseLock}). A hint only; a wrong one costs the release one more CAS.
+     */
+    private boolean queuedAtAcquisition;
+    /**
      * Where the hold is recorded if the mutex is tracked (ranks, deadlock detection): the acquiring
      * thread's or task's holdings; {@code null} otherwise.
      */
@@ -78,6 +83,12 @@ public final class MutexGuard<T> implements AutoCloseable {
         this.mutex = mutex;
         this.holds = holds;
         LeakDetection.track(this, mutex);
+    }
+
+    /** A guard for a blocking acquisition that left the state word {@code held}. */
+    MutexGuard(Mutex<T> mutex, HeldLocks holds, int held) {
+        this(mutex, holds);
+        this.queuedAtAcquisition = held != Mutex.HELD_ALONE;
     }
 
     /**
@@ -122,7 +133,7 @@ public final class MutexGuard<T> implements AutoCloseable {
     @Override
     public void close() {
         if (markClosed()) {
-            mutex.releaseLock(false, holds);
+            mutex.releaseLock(false, holds, queuedAtAcquisition ? Mutex.HELD_QUEUED : Mutex.HELD_ALONE);
         }
     }
 

@@ -57,6 +57,8 @@ import java.util.function.Function;
  * a batch of compatible readers, {@code unlockFair}, {@link Fairness#FIFO}, or a due fairness rule of
  * {@link Fairness#EVENTUAL}), publishing the new holders and the core bits in one CAS; or, for a lone
  * thread head, free the lock and clear SIGNAL in one CAS and unpark the head, which stays linked.
+ * A lock's own fast path may make the SIGNAL-clear release itself ({@code Mutex} does: one CAS that
+ * expects the word its acquisition left, queued or not).
  *
  * <h3>Arrival</h3>
  * Try the CAS (barging past queued waiters if the fairness policy and the lock allow it); a
@@ -124,9 +126,14 @@ import java.util.function.Function;
  * <ul>
  *   <li>never change the {@link #CORE_BITS} itself: a fast path may
  *       {@link #casState compare-and-set} the state word only from a value whose core bits it
- *       carries over unchanged (the usual fast path is {@code casState(0, HELD)}, which cannot
- *       succeed while anyone is queued or while the lock is {@link #PROFILED}: then the core's
- *       paths do the work and record it);</li>
+ *       carries over unchanged ({@link #casLockBits} and {@link #exchangeLockBits} do that by
+ *       construction). The simplest fast path is {@code casState(0, HELD)}, which cannot succeed
+ *       while anyone is queued or while the lock is {@link #PROFILED}: then the core's paths do the
+ *       work and record it. A fast path may also act with waiters queued, exactly as the core would:
+ *       acquire from a word whose only core bits are QUEUED and SIGNAL if
+ *       {@link #bargesPastQueue} allows it, and release with one CAS from a word with SIGNAL and
+ *       PROFILED clear (see "Release" above); {@code Mutex} does both, because under contention the
+ *       queue is rarely empty;</li>
  *   <li>call {@link #release} exactly once per acquisition that succeeded, in the mode that
  *       acquired (any thread may release: the owner thread the core records for the JVM's tools is
  *       a diagnostic, not a permission);</li>
@@ -349,6 +356,44 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
         return STATE.compareAndSet(this, expect, update);
     }
 
+    /**
+     * {@link #casLockBits} that returns the word it found instead of whether it succeeded, so that a
+     * fast path that expected the wrong word (a waiter queued meanwhile) can try again from the word
+     * it found without reading it.
+     *
+     * @param expect   the word the caller expects
+     * @param lockBits the lock bits to publish; no core bit
+     * @return the word found; it now holds {@code lockBits} if it equals {@code expect}
+     * @throws IllegalArgumentException as {@link #casLockBits}
+     */
+    protected final int exchangeLockBits(int expect, int lockBits) {
+        if ((lockBits & CORE_BITS) != 0) {
+            throw coreBitsRefused(lockBits);
+        }
+        return (int) STATE.compareAndExchange(this, expect, expect & CORE_BITS | lockBits);
+    }
+
+    /**
+     * One compare-and-set that replaces the lock bits of {@code seen} with {@code lockBits} and
+     * carries its core bits over: {@link #casState} for a fast path that read the word.
+     *
+     * @param seen     the word the caller read
+     * @param lockBits the lock bits to publish; no core bit
+     * @return whether the word was {@code seen} and now holds {@code lockBits}
+     * @throws IllegalArgumentException if {@code lockBits} has a core bit (the word is left unchanged)
+     */
+    protected final boolean casLockBits(int seen, int lockBits) {
+        if ((lockBits & CORE_BITS) != 0) { // folded away for the constants the fast paths pass
+            throw coreBitsRefused(lockBits);
+        }
+        return STATE.compareAndSet(this, seen, seen & CORE_BITS | lockBits);
+    }
+
+    private IllegalArgumentException coreBitsRefused(int lockBits) {
+        return new IllegalArgumentException(getClass().getName() + " tried to set core bits of the state word: "
+                + Integer.toHexString(lockBits));
+    }
+
     /** The core's own compare-and-set of the whole word, core bits included (setting PROFILED). */
     final boolean casWord(int expect, int update) {
         return STATE.compareAndSet(this, expect, update);
@@ -412,6 +457,19 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
                 return true;
             }
         }
+    }
+
+    /**
+     * For a lock's own fast path that found its lock bits free but waiters queued: whether an arrival
+     * in {@code mode} may take the lock past them, as the fairness policy and the barging rules
+     * ({@link #bargesPastWaiters}, {@link #bargesPastHead}, {@link #jumpsQueue}) say. The answer is a
+     * policy read without the guard; the compare-and-set that follows is what keeps it correct.
+     *
+     * @param mode the arrival's mode
+     * @return whether it may take the lock now, queue or not
+     */
+    protected final boolean bargesPastQueue(int mode) {
+        return mayBarge(mode);
     }
 
     /** Whether an arrival in {@code mode} may barge under this lock's policy. */
