@@ -51,7 +51,7 @@ public final class MutexGuard<T> implements AutoCloseable {
      * release, and the body sees the release.
      *
      * The leak detector's record of a tracked guard lives in a side table (LeakTracker), not in a
-     * field: the mutex, the holdings, the state and the flag fill the guard's 24 bytes.
+     * field: the mutex, the holdings, the state and two flags fill the guard's 24 bytes.
      */
     private static final byte OPEN = 0;
     private static final byte CLOSED = 1;
