@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Adversarial checks of the blocking fast paths that act with waiters queued (commit b32ffdf):
+ * Adversarial checks of the blocking fast paths that act with waiters queued (Mutex.takeFree, Mutex.releaseLock):
  * {@code Mutex.acquire()} takes a free mutex past the queue in one CAS from the word its first CAS
  * found, and a guard's release expects the word its acquisition left (queued or not). Every waiter
  * must still get the lock (no lost wake-up when the hint is stale), FIFO must still hold arrivals
@@ -100,13 +100,9 @@ class QueuedFastPathBreakTest {
         assertTrue(stuck.isEmpty(), () -> "workers stuck (lost wake-up?):\n" + String.join("\n", stuck));
     }
 
-    /** Polls {@code condition} every millisecond for at most 10 s. */
-    private static void spinUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() - deadline < 0, "condition not reached within 10 s");
-            Thread.sleep(1);
-        }
+    /** Waits for {@code condition}, polled every millisecond, for at most 10 s. */
+    private static void awaitUntil(java.util.function.BooleanSupplier condition) {
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(condition::getAsBoolean);
     }
 
     private static Runnable guarded(ConcurrentLinkedQueue<Throwable> errors, ThrowingRunnable r) {
@@ -141,7 +137,7 @@ class QueuedFastPathBreakTest {
                 queuedHolder.set(m.lock()); // waits: its guard's hint is HELD_QUEUED
                 holding.countDown();
             });
-            spinUntil(() -> m.queueLength() == 1);
+            awaitUntil(() -> m.queueLength() == 1);
             first.close();
             assertTrue(holding.await(5, TimeUnit.SECONDS), "the queued waiter was not woken");
             a.join(5000);
@@ -162,7 +158,7 @@ class QueuedFastPathBreakTest {
                     got.countDown();
                 }
             });
-            spinUntil(() -> m.queueLength() == 1);
+            awaitUntil(() -> m.queueLength() == 1);
             g.close(); // expects QUEUED|LOCKED, finds QUEUED|SIGNAL|LOCKED
             assertTrue(got.await(5, TimeUnit.SECONDS), "the new first waiter was never woken (round " + round + ")");
             w.join(5000);
@@ -178,7 +174,7 @@ class QueuedFastPathBreakTest {
         MutexGuard<String> first = m.lock();
         AtomicReference<MutexGuard<String>> ref = new AtomicReference<>();
         Thread a = start(false, "waiter", () -> ref.set(m.lock()));
-        spinUntil(() -> m.queueLength() == 1);
+        awaitUntil(() -> m.queueLength() == 1);
         first.close();
         a.join(5000);
         MutexGuard<String> g = ref.get();
@@ -307,7 +303,7 @@ class QueuedFastPathBreakTest {
                     }
                 })));
                 int expected = i + 1;
-                spinUntil(() -> m.queueLength() == expected);
+                awaitUntil(() -> m.queueLength() == expected);
             }
             AtomicBoolean stop = new AtomicBoolean();
             List<Thread> bargers = new ArrayList<>();
@@ -330,7 +326,7 @@ class QueuedFastPathBreakTest {
                 })));
             }
             bargersRunning.await();
-            spinUntil(() -> m.queueLength() >= 5);
+            awaitUntil(() -> m.queueLength() >= 5);
             holder.close();
             joinAll(queued, 10_000, errors);
             stop.set(true);
@@ -654,7 +650,7 @@ class QueuedFastPathBreakTest {
         MutexGuard<String> first = m.lock();
         AtomicReference<MutexGuard<String>> second = new AtomicReference<>();
         Thread a = start(false, "second", () -> second.set(m.lock()));
-        spinUntil(() -> m.queueLength() == 1);
+        awaitUntil(() -> m.queueLength() == 1);
         first.close();
         a.join(5000);
         MutexGuard<String> g = second.get(); // hint: queued
@@ -668,7 +664,7 @@ class QueuedFastPathBreakTest {
                 throw new AssertionError(e);
             }
         });
-        spinUntil(() -> m.queueLength() == 1);
+        awaitUntil(() -> m.queueLength() == 1);
         g.unlockFair();
         assertTrue(m.isLocked(), "unlockFair must hand the lock to the queued waiter");
         assertTrue(m.tryLock().isEmpty(), "nobody may take the lock between unlockFair and the waiter");
@@ -928,7 +924,7 @@ class QueuedFastPathBreakTest {
         MutexGuard<String> first = m.lock();
         AtomicReference<MutexGuard<String>> ref = new AtomicReference<>();
         Thread a = start(false, "a", () -> ref.set(m.lock()));
-        spinUntil(() -> m.queueLength() == 1);
+        awaitUntil(() -> m.queueLength() == 1);
         first.close();
         a.join(5000);
         MutexGuard<String> queuedHint = ref.get();
@@ -942,7 +938,7 @@ class QueuedFastPathBreakTest {
                 throw new AssertionError(e);
             }
         });
-        spinUntil(() -> m.queueLength() == 1);
+        awaitUntil(() -> m.queueLength() == 1);
         queuedHint.close();
         assertThrows(IllegalStateException.class, queuedHint::close);
         assertTrue(got.await(5, TimeUnit.SECONDS));
