@@ -100,6 +100,13 @@ class QueuedFastPathBreakTest {
         assertTrue(stuck.isEmpty(), () -> "workers stuck (lost wake-up?):\n" + String.join("\n", stuck));
     }
 
+    /** The mutex ended free with an empty queue, and its counter saw every counted hold. */
+    private static void assertSettled(Mutex<Box> m, long done) {
+        assertFalse(m.isLocked());
+        assertEquals(0, m.queueLength());
+        assertEquals(done, count(m));
+    }
+
     /** Waits for {@code condition}, polled every millisecond, for at most 10 s. */
     private static void awaitUntil(java.util.function.BooleanSupplier condition) {
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(condition::getAsBoolean);
@@ -238,9 +245,7 @@ class QueuedFastPathBreakTest {
             })));
         }
         joinAll(threads, 40_000, errors);
-        assertFalse(m.isLocked());
-        assertEquals(0, m.queueLength());
-        assertEquals(done.get(), count(m));
+        assertSettled(m, done.get());
     }
 
     /**
@@ -635,9 +640,7 @@ class QueuedFastPathBreakTest {
         stop.set(true);
         joinAll(List.of(closer), 5000, errors);
         assertTrue(handedCount.get() > 0);
-        assertFalse(m.isLocked());
-        assertEquals(0, m.queueLength());
-        assertEquals(done.get(), count(m));
+        assertSettled(m, done.get());
     }
 
     record Handed(MutexGuard<Box> guard, CountDownLatch closed) {
@@ -774,9 +777,7 @@ class QueuedFastPathBreakTest {
             stop.set(true);
             interrupter.join(5000);
         }
-        assertFalse(m.isLocked());
-        assertEquals(0, m.queueLength());
-        assertEquals(done.get(), count(m));
+        assertSettled(m, done.get());
     }
 
     /** Asynchronous callback waiters (heads that need a SIGNAL release) mixed with blocking lock(). */
@@ -826,9 +827,7 @@ class QueuedFastPathBreakTest {
             })));
             joinAll(threads, 40_000, errors);
             CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
-            assertFalse(m.isLocked());
-            assertEquals(0, m.queueLength());
-            assertEquals(done.get(), count(m));
+            assertSettled(m, done.get());
         }
     }
 
@@ -1052,9 +1051,7 @@ class QueuedFastPathBreakTest {
             })));
         }
         joinAll(threads, 50_000, errors);
-        assertFalse(m.isLocked());
-        assertEquals(0, m.queueLength());
-        assertEquals(done.get(), count(m));
+        assertSettled(m, done.get());
         assertTrue(queuedSeen.get() > 0, "the stress never saw waiters queued: it exercised nothing new");
     }
 
