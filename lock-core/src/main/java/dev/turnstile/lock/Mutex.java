@@ -739,10 +739,9 @@ public final class Mutex<T> extends RawLock {
      * @return the state word the release should expect ({@link #releaseLock(boolean, HeldLocks, int)})
      */
     int acquire() {
-        int s = exchangeLockBits(0, LOCKED);
-        if (s == 0 || takeFree(s)) {
-            setExclusiveOwnerThread(Thread.currentThread());
-            return s | LOCKED;
+        int held = takeNow();
+        if (held != 0) {
+            return held;
         }
         acquireBlocking(EXCLUSIVE, false, -1L); // records the owner itself
         return HELD_QUEUED; // whoever made it wait is probably still queued
@@ -753,10 +752,9 @@ public final class Mutex<T> extends RawLock {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        int s = exchangeLockBits(0, LOCKED);
-        if (s == 0 || takeFree(s)) {
-            setExclusiveOwnerThread(Thread.currentThread());
-            return s | LOCKED;
+        int held = takeNow();
+        if (held != 0) {
+            return held;
         }
         if (acquireBlocking(EXCLUSIVE, true, -1L) == INTERRUPTED) {
             throw new InterruptedException();
@@ -765,14 +763,22 @@ public final class Mutex<T> extends RawLock {
     }
 
     /**
-     * The blocking acquisitions' fast path, from the word {@code s} just read: one compare-and-set
-     * that takes a free mutex, also past queued waiters if the policy lets arrivals barge (any but
-     * FIFO), as the core's own first attempt would. Under contention the queue is rarely empty, and
-     * a holder that keeps its processor takes and releases the mutex many times between two wake-ups
-     * of the queue's head: on this path each of those costs what an uncontended one does.
+     * The blocking acquisitions' fast path: one compare-and-set that takes a free, unqueued mutex, or,
+     * from the word it found instead, one more that takes a free mutex past queued waiters if the
+     * policy lets arrivals barge (any but FIFO), as the core's own first attempt would. Under
+     * contention the queue is rarely empty, and a holder that keeps its processor takes and releases
+     * the mutex many times between two wake-ups of the queue's head: on this path each of those costs
+     * about what an uncontended one does. The current thread becomes the owner.
+     *
+     * @return the state word the acquisition left, or 0 if the mutex was not free
      */
-    private boolean takeFree(int s) {
-        return (s & (LOCKED | PROFILED)) == 0 && (s == 0 || bargesPastQueue(EXCLUSIVE)) && casLockBits(s, LOCKED);
+    private int takeNow() {
+        int s = exchangeLockBits(0, LOCKED);
+        if (s == 0 || (s & (LOCKED | PROFILED)) == 0 && bargesPastQueue(EXCLUSIVE) && casLockBits(s, LOCKED)) {
+            setExclusiveOwnerThread(Thread.currentThread());
+            return s | LOCKED;
+        }
+        return 0;
     }
 
     boolean tryAcquireNow() {

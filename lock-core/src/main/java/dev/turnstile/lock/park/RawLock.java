@@ -460,20 +460,16 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     }
 
     /**
-     * For a lock's own fast path that found its lock bits free but waiters queued: whether an arrival
-     * in {@code mode} may take the lock past them, as the fairness policy and the barging rules
-     * ({@link #bargesPastWaiters}, {@link #bargesPastHead}, {@link #jumpsQueue}) say. The answer is a
-     * policy read without the guard; the compare-and-set that follows is what keeps it correct.
+     * Whether an arrival in {@code mode} may take a free lock now, past any queued waiters, as the
+     * fairness policy and the barging rules ({@link #bargesPastWaiters}, {@link #bargesPastHead},
+     * {@link #jumpsQueue}) say: the core's first attempt asks it, and so may a lock's own fast path
+     * that found its lock bits free but waiters queued. The answer is a policy read without the
+     * guard; the compare-and-set that follows is what keeps it correct.
      *
      * @param mode the arrival's mode
      * @return whether it may take the lock now, queue or not
      */
     protected final boolean bargesPastQueue(int mode) {
-        return mayBarge(mode);
-    }
-
-    /** Whether an arrival in {@code mode} may barge under this lock's policy. */
-    private boolean mayBarge(int mode) {
         if (jumpsQueue(mode)) {
             return true;
         }
@@ -556,7 +552,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
         final long deadline = timed ? System.nanoTime() + timeoutNanos : 0L;
         boolean mustNotBlock = false;
         if (!linked) {
-            if (tryAcquire(mode, mayBarge(mode))) {
+            if (tryAcquire(mode, bargesPastQueue(mode))) {
                 return ACQUIRED;
             }
             // About to wait: a thread that would wait for itself, or that must not block, is refused
@@ -598,7 +594,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
             if (!linked) {
                 int spinRound = virtual || mustNotBlock ? ARRIVAL_SPIN_ROUNDS : 0;
                 for (;;) {
-                    if (tryAcquire(mode, mayBarge(mode), false)) {
+                    if (tryAcquire(mode, bargesPastQueue(mode), false)) {
                         return Diagnostics.WON_BEFORE_QUEUING;
                     }
                     if (spinRound < ARRIVAL_SPIN_ROUNDS && (state & QUEUED) == 0) {
@@ -830,7 +826,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
 
     /** {@link #acquireAsync} for a waiter already bound to this lock (a withdrawn condition waiter). */
     final void submitAsync(CallbackWaiter waiter) {
-        if (tryAcquire(waiter.mode, mayBarge(waiter.mode))) {
+        if (tryAcquire(waiter.mode, bargesPastQueue(waiter.mode))) {
             waiter.signal(this, Waiter.GRANTED);
             return;
         }
@@ -840,7 +836,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
             if (enqueue(waiter)) {
                 return;
             }
-            if (tryAcquire(waiter.mode, mayBarge(waiter.mode), false)) {
+            if (tryAcquire(waiter.mode, bargesPastQueue(waiter.mode), false)) {
                 waiter.trace = null;
                 Diagnostics.waitEnds(this, trace, waiter.mode, Diagnostics.WON_BEFORE_QUEUING, Diagnostics.ASYNC);
                 waiter.signal(this, Waiter.GRANTED);
@@ -886,7 +882,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     private boolean enqueue(Waiter w) {
         WaitQueue q = waitQueue();
         boolean jumper = jumpsQueue(w.mode);
-        boolean barge = jumper || mayBarge(w.mode);
+        boolean barge = jumper || bargesPastQueue(w.mode);
         q.lock();
         try {
             for (;;) {

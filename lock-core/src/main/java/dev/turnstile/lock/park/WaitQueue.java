@@ -114,7 +114,7 @@ public final class WaitQueue {
 
     /**
      * The first waiter. Exact under the guard; volatile so that a barging decision may read a
-     * snapshot of it without the guard ({@code RawLock.mayBarge}).
+     * snapshot of it without the guard ({@code RawLock.bargesPastQueue}).
      */
     Waiter head() {
         return head;
