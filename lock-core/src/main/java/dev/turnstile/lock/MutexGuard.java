@@ -163,7 +163,7 @@ public final class MutexGuard<T> implements AutoCloseable {
         if (mutex.hasQueuedWaiters()) {
             boolean threadHeld = mutex.ownerThread() != null;
             mutex.releaseLock(true, holds);
-            mutex.acquire();
+            queuedAtAcquisition = mutex.acquire() != Mutex.HELD_ALONE; // the hold begins again
             if (!threadHeld) {
                 mutex.recordOwner(null); // a task's hold stays a task's, though a thread waited for it
             }
