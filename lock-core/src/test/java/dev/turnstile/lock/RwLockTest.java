@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnstile.lock.park.WaitQueue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
@@ -147,6 +149,75 @@ class RwLockTest {
         nextWriter.get(10, TimeUnit.SECONDS).close();
         readerAfterWriter.get(10, TimeUnit.SECONDS).close();
         assertEquals(0, lock.readHolds());
+    }
+
+    /**
+     * Readers queued behind a writer, held inside together until all of them are in: a release that
+     * woke one without letting the next in would leave the rest parked, and the test would time out.
+     */
+    private static List<CompletableFuture<Void>> queueReadersBehind(RwLock<Integer> lock, int count,
+                                                                    Thread.Builder threads,
+                                                                    CountDownLatch allInside) {
+        List<CompletableFuture<Void>> readers = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < count; i++) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            threads.start(() -> {
+                try (ReadGuard<Integer> r = lock.read()) {
+                    allInside.countDown();
+                    if (!allInside.await(10, TimeUnit.SECONDS)) {
+                        throw new AssertionError("the other readers did not get in");
+                    }
+                    done.complete(null);
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
+                }
+            });
+            readers.add(done);
+            awaitQueued(lock, i + 1);
+        }
+        return readers;
+    }
+
+    @Test
+    void aWriterReleaseWakesTheFirstQueuedReaderAndEachReaderWakesTheNext() throws Exception {
+        for (Thread.Builder threads : List.of(Thread.ofPlatform().daemon(), Thread.ofVirtual())) {
+            // The timer never fires here and the clock never moves: every decision is "wake".
+            RwLock<Integer> lock = RwLock.builder().clock(new ManualClock()).handOffEvery(Duration.ofHours(1))
+                    .build(0);
+            WriteGuard<Integer> w = lock.write();
+            CountDownLatch allInside = new CountDownLatch(4);
+            List<CompletableFuture<Void>> readers = queueReadersBehind(lock, 4, threads, allInside);
+
+            w.close();
+            for (CompletableFuture<Void> r : readers) {
+                r.get(10, TimeUnit.SECONDS);
+            }
+            WaitQueue q = lock.waitQueueIfPresent();
+            assertEquals(0, q.handOffs(), "no read hold was handed to a parked reader");
+            assertEquals(4, q.wakeUps(), "the release woke the first reader, each reader the next");
+            assertEquals(0, lock.readHolds());
+            assertEquals(0, lock.queueLength());
+        }
+    }
+
+    @Test
+    void aDueFairnessRuleHandsEveryQueuedReaderItsHoldInOneStep() throws Exception {
+        ManualClock clock = new ManualClock();
+        RwLock<Integer> lock = RwLock.builder().clock(clock).handOffEvery(Duration.ofHours(1))
+                .handOffAfterHolding(Duration.ofMillis(1)).build(0);
+        WriteGuard<Integer> w = lock.write();
+        CountDownLatch allInside = new CountDownLatch(3);
+        List<CompletableFuture<Void>> readers = queueReadersBehind(lock, 3, Thread.ofPlatform().daemon(), allInside);
+
+        clock.advance(Duration.ofMillis(2)); // the first reader has waited past the long-hold threshold
+        w.close();
+        assertEquals(3, lock.readHolds(), "the release published all three read holds");
+        for (CompletableFuture<Void> r : readers) {
+            r.get(10, TimeUnit.SECONDS);
+        }
+        WaitQueue q = lock.waitQueueIfPresent();
+        assertEquals(1, q.handOffs());
+        assertEquals(0, q.wakeUps());
     }
 
     @Test

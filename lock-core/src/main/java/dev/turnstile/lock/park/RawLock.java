@@ -54,9 +54,12 @@ import java.util.function.Function;
  * This is what keeps releases cheap under contention (AQS and Go's mutex do the same: at most one
  * woken waiter in flight, and releases touch nothing while it is). SIGNAL set: under the guard,
  * either hand the lock to the longest prefix of the queue that fits ({@link #admit}: a callback head,
- * a batch of compatible readers, {@code unlockFair}, {@link Fairness#FIFO}, or a due fairness rule of
- * {@link Fairness#EVENTUAL}), publishing the new holders and the core bits in one CAS; or, for a lone
- * thread head, free the lock and clear SIGNAL in one CAS and unpark the head, which stays linked.
+ * {@code unlockFair}, {@link Fairness#FIFO}, or a due fairness rule of {@link Fairness#EVENTUAL}),
+ * publishing the new holders and the core bits in one CAS; or, for a thread head, free the lock and
+ * clear SIGNAL in one CAS and unpark the head alone, which stays linked. Readers queued behind a
+ * reader head are not handed holds then either: a hold granted to a parked thread keeps the lock
+ * taken until the scheduler runs that thread, and on a loaded machine a writer would wait for every
+ * one of them while more readers queue behind it. Each woken reader lets the next in instead (below).
  * A lock's own fast path may make the SIGNAL-clear release itself ({@code Mutex} does: one CAS that
  * expects the word its acquisition left, queued or not).
  *
@@ -74,8 +77,12 @@ import java.util.function.Function;
  * <h3>Queued</h3>
  * Only the head competes; the others stay parked. A woken head retries with growing spin rounds
  * (1, 3, 7 … 255 {@link Thread#onSpinWait()} calls on a platform thread; one {@link Thread#yield()}
- * on a virtual thread). If it takes the lock it unlinks itself under the guard and arms the next
- * head; if not, it re-arms (sets SIGNAL under the guard on a word where it cannot acquire) and parks.
+ * on a virtual thread). If it takes the lock it unlinks itself under the guard and acts for the
+ * next head as a release would: arms it, or, if it is a thread that fits beside the new hold (a
+ * reader behind a reader), wakes it in place in its turn, so that a queue of readers drains as a
+ * chain of wake-ups, each reader letting the next in (AQS's readers propagate the same way), unless
+ * the fairness policy hands the rest over at once. If it cannot take the lock it re-arms (sets
+ * SIGNAL under the guard on a word where it cannot acquire) and parks.
  *
  * <h3>Cancel</h3>
  * Under the guard, CAS WAITING (or the canceller's own WOKEN) → CANCELLED and unlink. If the
@@ -165,8 +172,8 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     /** Internal: a woken head re-armed and must park again. */
     private static final int PARK_AGAIN = -1;
 
-    // How an admission chooses between handing the lock over and waking a lone thread head.
-    /** Always hand over (a cancel or a woken holder letting others in). */
+    // How an admission chooses between handing the lock over and waking a thread head in place.
+    /** Always hand over ({@code unlockFair}, or a cancelled head letting in whoever fits behind it). */
     private static final int HAND_OFF = 0;
     /** Ask the fairness policy ({@link WaitQueue#shouldHandOff}) once it matters. */
     private static final int BY_POLICY = 1;
@@ -788,8 +795,10 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     }
 
     /**
-     * Under the guard: a woken waiter took the lock; it leaves the queue and the next head is armed
-     * (or admitted, if its mode fits beside the new hold).
+     * Under the guard: a woken waiter took the lock; it leaves the queue and acts for the next head as
+     * a release would ({@link #admit} by the policy): arms it, wakes it in place (a thread that fits
+     * beside the new hold), or grants what fits (a callback, or a due hand-off). Then unparks or tells
+     * it outside the guard.
      *
      * @return {@code false} if a hand-off had already detached and granted it (possible for a shared
      *         mode, which its own attempt could take as well): it then holds the mode twice
@@ -797,6 +806,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     private boolean leaveQueueHolding(ThreadWaiter node) {
         WaitQueue q = (WaitQueue) queue;
         Waiter admitted;
+        Waiter woken;
         q.lock();
         try {
             if (node.status() != Waiter.WOKEN) {
@@ -804,11 +814,12 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
             }
             q.unlink(node);
             node.setStatus(Waiter.GRANTED);
-            admitted = admit(q, false, 0, HAND_OFF);
+            admitted = admit(q, false, 0, BY_POLICY);
+            woken = q.takeWoken();
         } finally {
             q.unlock();
         }
-        signal(admitted);
+        tell(woken, admitted);
         return true;
     }
 
@@ -979,9 +990,10 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      *   <li>no head: the core bits are cleared;</li>
      *   <li>the head is a woken thread in flight: SIGNAL is cleared and nothing else done;</li>
      *   <li>the longest prefix of WAITING waiters that fits is granted (detached as CLAIMED and
-     *       returned) — unless that prefix is a lone thread and {@code handOff} lets the fairness
-     *       policy decide and it says wake: then the thread is woken in place (left linked, status
-     *       WOKEN, handed to the caller through {@link WaitQueue#takeWoken()}, SIGNAL cleared);</li>
+     *       returned) — unless its head is a thread and {@code handOff} lets the fairness policy
+     *       decide and it says wake: then that thread alone is woken in place (left linked, status
+     *       WOKEN, handed to the caller through {@link WaitQueue#takeWoken()}, SIGNAL cleared), and
+     *       whoever fits behind it stays queued for it to let in;</li>
      *   <li>nothing fits: SIGNAL stays set for the waiting head.</li>
      * </ul>
      */
@@ -1027,10 +1039,10 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
                 }
                 continue;
             }
-            if (count == 1 && head instanceof ThreadWaiter && handOff == BY_POLICY && decided < 0) {
+            if (head instanceof ThreadWaiter && handOff == BY_POLICY && decided < 0) {
                 decided = q.shouldHandOff() ? 1 : 0;
             }
-            if (decided == 0 && count == 1 && head instanceof ThreadWaiter) {
+            if (decided == 0 && head instanceof ThreadWaiter) {
                 if (STATE.compareAndSet(this, s, published | QUEUED | keep)) {
                     head.setStatus(Waiter.WOKEN);
                     q.wake(head);
