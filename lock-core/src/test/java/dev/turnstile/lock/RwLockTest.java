@@ -162,12 +162,14 @@ class RwLockTest {
         for (int i = 0; i < count; i++) {
             CompletableFuture<Void> done = new CompletableFuture<>();
             threads.start(() -> {
-                try (ReadGuard<Integer> r = lock.read()) {
-                    allInside.countDown();
-                    if (!allInside.await(10, TimeUnit.SECONDS)) {
-                        throw new AssertionError("the other readers did not get in");
+                try {
+                    try (ReadGuard<Integer> r = lock.read()) {
+                        allInside.countDown();
+                        if (!allInside.await(10, TimeUnit.SECONDS)) {
+                            throw new AssertionError("the other readers did not get in");
+                        }
                     }
-                    done.complete(null);
+                    done.complete(null); // after its hold ended, so that the test may count holds
                 } catch (Throwable t) {
                     done.completeExceptionally(t);
                 }

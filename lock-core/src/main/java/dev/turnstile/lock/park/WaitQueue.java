@@ -205,8 +205,9 @@ public final class WaitQueue {
     // ---- fairness (guarded)
 
     /**
-     * Decides how the release now under way treats a lone thread at the head: {@code true} to hand
-     * the lock over, {@code false} to release it and wake the thread in place. Under
+     * Decides how the admission now under way treats a thread at the head of the waiters that fit
+     * (alone, or with readers behind it): {@code true} to hand the lock over to all of them,
+     * {@code false} to wake that thread alone in place (it lets the next in once it holds). Under
      * {@link Fairness#EVENTUAL} it hands over when the head has been armed for longer than the
      * long-hold threshold (a hold, or a run of holds, kept it waiting that long), or when the timer
      * has fired, which it then re-arms.

@@ -10,7 +10,7 @@ import java.lang.invoke.VarHandle;
  * <h2>Status</h2>
  * <pre>
  *   PENDING ─(link)─► WAITING ─(admit: grant)─► CLAIMED ─(signal)─► GRANTED
- *                      │  ▲  └─(admit: wake the lone thread head in place)─► WOKEN
+ *                      │  ▲  └─(admit: wake the thread head in place)──────► WOKEN
  *                      │  └──────────────(the woken head re-arms)──────────────┘ │
  *                      └─(cancel)─► CANCELLED ◄─(its own cancel)─────────────────┤
  *                                              GRANTED ◄─(takes the lock, leaves)┘
