@@ -20,6 +20,11 @@ final class MutexLockView implements Lock {
     private Thread owner;
     /** The owner's holdings, where its hold is recorded if the mutex is tracked; written like {@link #owner}. */
     private HeldLocks ownerHolds;
+    /**
+     * The state word the owner's acquisition left ({@code Mutex.acquire()}'s answer: whether waiters
+     * were queued), which its release expects, as a guard's does; written like {@link #owner}.
+     */
+    private int ownerHeld;
 
     MutexLockView(Mutex<?> mutex) {
         this.mutex = mutex;
@@ -29,23 +34,21 @@ final class MutexLockView implements Lock {
     public void lock() {
         checkNotOwner();
         HeldLocks holds = mutex.beforeThreadAcquisition();
-        mutex.acquire();
-        owned(holds);
+        owned(holds, mutex.acquire());
     }
 
     @Override
     public void lockInterruptibly() throws InterruptedException {
         checkNotOwner();
         HeldLocks holds = mutex.beforeThreadAcquisition();
-        mutex.acquireInterruptibly();
-        owned(holds);
+        owned(holds, mutex.acquireInterruptibly());
     }
 
     @Override
     public boolean tryLock() {
         HeldLocks holds = mutex.beforeThreadAcquisition();
         if (mutex.tryAcquireNow()) {
-            owned(holds);
+            owned(holds, Mutex.HELD_ALONE);
             return true;
         }
         return false;
@@ -57,7 +60,7 @@ final class MutexLockView implements Lock {
         checkNotOwner();
         HeldLocks holds = mutex.beforeThreadAcquisition();
         if (mutex.tryAcquireInterruptibly(Math.max(0L, unit.toNanos(time)))) {
-            owned(holds);
+            owned(holds, Mutex.HELD_QUEUED);
             return true;
         }
         return false;
@@ -69,11 +72,12 @@ final class MutexLockView implements Lock {
         owner = null;
         HeldLocks holds = ownerHolds;
         ownerHolds = null;
-        mutex.releaseLock(false, holds);
+        mutex.releaseLock(false, holds, ownerHeld);
     }
 
-    private void owned(HeldLocks holds) {
+    private void owned(HeldLocks holds, int held) {
         ownerHolds = mutex.held(holds);
+        ownerHeld = held;
         owner = Thread.currentThread();
     }
 
@@ -119,6 +123,7 @@ final class MutexLockView implements Lock {
     /** After a condition wait re-acquired the mutex. */
     void restoreOwnership(Thread me) {
         ownerHolds = mutex.held(ownerHolds);
+        ownerHeld = Mutex.HELD_QUEUED; // it waited: whoever it waited behind is probably still queued
         owner = me;
     }
 

@@ -174,6 +174,54 @@ class QueuedFastPathBreakTest {
         }
     }
 
+    /**
+     * The {@code asLock()} view remembers, as a guard does, whether waiters were queued when its owner
+     * took the mutex. Its owner waited (hint: queued); then the queue empties (a timed waiter gives
+     * up) and a new first waiter arms SIGNAL: the view's unlock must wake that waiter.
+     */
+    @Test
+    void theLockViewsQueuedHintReleaseAfterTheQueueEmptiedAndANewWaiterArmed() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            Mutex<Box> m = new Mutex<>(new Box());
+            Lock view = m.asLock();
+            MutexGuard<Box> first = m.lock();
+            CountDownLatch holding = new CountDownLatch(1);
+            CountDownLatch unlock = new CountDownLatch(1);
+            ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+            Thread owner = start(round % 2 == 1, "view-owner", guarded(errors, () -> {
+                view.lock(); // waits behind the guard: the view's hint is "queued"
+                holding.countDown();
+                assertTrue(unlock.await(5, TimeUnit.SECONDS));
+                view.unlock();
+            }));
+            awaitUntil(() -> m.queueLength() == 1);
+            first.close();
+            assertTrue(holding.await(5, TimeUnit.SECONDS), "the view's owner was not woken");
+            assertEquals(0, m.queueLength());
+
+            Thread timed = start(false, "timed", () -> assertTrue(m.tryLock(Duration.ofMillis(20)).isEmpty()));
+            timed.join(5000);
+            assertFalse(timed.isAlive());
+            assertFalse(m.hasQueuedWaiters());
+
+            CountDownLatch got = new CountDownLatch(1);
+            Thread w = start(round % 3 == 0, "new-first", () -> {
+                try (MutexGuard<Box> h = m.lock()) {
+                    h.get().bump();
+                    got.countDown();
+                }
+            });
+            awaitUntil(() -> m.queueLength() == 1);
+            unlock.countDown(); // the view's unlock expects QUEUED|LOCKED and finds SIGNAL set as well
+            assertTrue(got.await(5, TimeUnit.SECONDS), "the new first waiter was never woken (round " + round + ")");
+            owner.join(5000);
+            w.join(5000);
+            assertTrue(errors.isEmpty(), errors::toString);
+            assertFalse(m.isLocked());
+            assertEquals(1L, count(m));
+        }
+    }
+
     /** The QUEUED-hinted release on a mutex whose queue emptied: the lock must come free. */
     @Test
     void aQueuedHintReleaseOnAnEmptiedQueueFreesTheLock() throws Exception {
