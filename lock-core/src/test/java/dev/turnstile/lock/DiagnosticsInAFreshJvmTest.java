@@ -3,15 +3,13 @@ package dev.turnstile.lock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnstile.lock.childjvm.ChildJvm;
 import dev.turnstile.lock.childjvm.FreshJvmScenarios;
 import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
@@ -69,20 +67,11 @@ class DiagnosticsInAFreshJvmTest {
         assertTrue(out.contains("statistics by default: mutex true, rwlock true, opted out false"), out);
     }
 
-    private static String location(Class<?> c) throws Exception {
-        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    private static String location(Class<?> c) {
+        return ChildJvm.location(c);
     }
 
-    private static String run(List<String> jvmArgs, String scenario) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmArgs);
-        command.add(FreshJvmScenarios.class.getName());
-        command.add(scenario);
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child JVM finished: " + out);
-        assertEquals(0, p.exitValue(), "child JVM exit status; output:\n" + out);
-        return out;
+    private static String run(List<String> options, String scenario) throws Exception {
+        return ChildJvm.run(options, FreshJvmScenarios.class, Duration.ofSeconds(60), scenario);
     }
 }

@@ -6,17 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
+import dev.turnstile.lock.childjvm.ChildJvm;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -29,12 +26,15 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import jdk.jfr.Recording;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.platform.commons.JUnitException;
+import org.opentest4j.AssertionFailedError;
 
 /**
  * Attacks on 886fe45: the {@code asLock()} view's unlock passes the word its owner's acquisition left
@@ -781,33 +781,12 @@ class LockViewHintBreakTest {
     /** Virtual threads on one carrier, every path mixed (a JVM of its own, scheduler parallelism 1). */
     @Test
     void oneCarrierViewMixInAChildJvm() throws Exception {
-        String cp = location(Mutex.class) + File.pathSeparator + location(LockViewHintBreakTest.class);
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djdk.virtualThreadScheduler.parallelism=1", "-Djdk.virtualThreadScheduler.maxPoolSize=1",
-                "-cp", cp, OneCarrier.class.getName());
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (java.io.IOException e) {
-                return e.toString();
-            }
-        });
-        boolean finished = p.waitFor(45, TimeUnit.SECONDS);
-        if (!finished) {
-            p.destroyForcibly();
-        }
-        String text = out.get(10, TimeUnit.SECONDS);
-        assertTrue(finished, "child JVM did not finish:\n" + text);
-        assertEquals(0, p.exitValue(), "child JVM failed:\n" + text);
+        String text = ChildJvm.onOneCarrier(OneCarrier.class, Duration.ofSeconds(45), Mutex.class,
+                LockViewHintBreakTest.class, Assertions.class, AssertionFailedError.class, JUnitException.class);
         assertTrue(text.contains("one-carrier view ok"), text);
     }
 
-    private static String location(Class<?> c) throws Exception {
-        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-    }
-
-    /** The child JVM's scenario: no JUnit on its class path, so no assertThrows in the workers. */
+    /** The child JVM's scenario: the same workers as the in-process mix, on one carrier. */
     public static final class OneCarrier {
         public static void main(String[] args) throws Exception {
             for (int round = 0; round < 12; round++) {
@@ -822,7 +801,7 @@ class LockViewHintBreakTest {
                     int id = i;
                     threads.add(Thread.ofVirtual().name("vt" + i).start(() -> {
                         try {
-                            oneCarrierWorker(m, view, cond, id, 2000, done);
+                            mixedWorker(m, view, cond, id, 2000, done);
                         } catch (Throwable t) {
                             errors.add(t);
                         }
@@ -852,82 +831,6 @@ class LockViewHintBreakTest {
                 }
             }
             System.out.println("one-carrier view ok");
-        }
-
-        static void oneCarrierWorker(Mutex<Box> m, Lock view, Condition cond, int id, int rounds, AtomicLong done)
-                throws Exception {
-            ThreadLocalRandom r = ThreadLocalRandom.current();
-            for (int k = 0; k < rounds; k++) {
-                switch ((id + k) % 6) {
-                    case 0 -> {
-                        view.lock();
-                        try {
-                            m.value().bump();
-                            done.incrementAndGet();
-                            cond.signalAll();
-                        } finally {
-                            view.unlock();
-                        }
-                    }
-                    case 1 -> {
-                        if (view.tryLock()) {
-                            try {
-                                m.value().bump();
-                                done.incrementAndGet();
-                            } finally {
-                                view.unlock();
-                            }
-                        }
-                    }
-                    case 2 -> {
-                        if (view.tryLock(r.nextLong(0, 200_000), TimeUnit.NANOSECONDS)) {
-                            try {
-                                m.value().bump();
-                                done.incrementAndGet();
-                            } finally {
-                                view.unlock();
-                            }
-                        } else {
-                            try {
-                                view.unlock();
-                                throw new AssertionError("unlock after a failed timed tryLock did not throw");
-                            } catch (IllegalMonitorStateException expected) {
-                                // right
-                            }
-                        }
-                    }
-                    case 3 -> {
-                        view.lockInterruptibly();
-                        try {
-                            m.value().bump();
-                            done.incrementAndGet();
-                            cond.awaitNanos(r.nextLong(1, 200_000));
-                            m.value().bump();
-                            done.incrementAndGet();
-                        } finally {
-                            view.unlock();
-                        }
-                    }
-                    case 4 -> {
-                        if (!view.tryLock(10, TimeUnit.SECONDS)) {
-                            throw new AssertionError("a timed tryLock starved for 10 s");
-                        }
-                        try {
-                            m.value().bump();
-                            done.incrementAndGet();
-                            cond.signal();
-                        } finally {
-                            view.unlock();
-                        }
-                    }
-                    default -> {
-                        try (MutexGuard<Box> g = m.lock()) {
-                            g.get().bump();
-                            done.incrementAndGet();
-                        }
-                    }
-                }
-            }
         }
     }
 }

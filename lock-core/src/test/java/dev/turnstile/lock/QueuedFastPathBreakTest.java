@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import dev.turnstile.lock.childjvm.ChildJvm;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -1108,30 +1106,8 @@ class QueuedFastPathBreakTest {
     /** Virtual threads on one carrier: bargers, timed waiters and releases with stale hints. */
     @Test
     void oneCarrierVirtualThreadsInAChildJvm() throws Exception {
-        String cp = location(Mutex.class) + File.pathSeparator + location(QueuedFastPathBreakTest.class);
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djdk.virtualThreadScheduler.parallelism=1", "-Djdk.virtualThreadScheduler.maxPoolSize=1",
-                "-cp", cp, OneCarrier.class.getName());
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (java.io.IOException e) {
-                return e.toString();
-            }
-        });
-        boolean finished = p.waitFor(40, TimeUnit.SECONDS);
-        if (!finished) {
-            p.destroyForcibly();
-        }
-        String text = out.get(10, TimeUnit.SECONDS);
-        assertTrue(finished, "child JVM did not finish:\n" + text);
-        assertEquals(0, p.exitValue(), "child JVM failed:\n" + text);
+        String text = ChildJvm.onOneCarrier(OneCarrier.class, Duration.ofSeconds(40), Mutex.class, QueuedFastPathBreakTest.class);
         assertTrue(text.contains("one-carrier ok"), text);
-    }
-
-    private static String location(Class<?> c) throws Exception {
-        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 
     /** The child JVM's scenario (no JUnit on its class path). */

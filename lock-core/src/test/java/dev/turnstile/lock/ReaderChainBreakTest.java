@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnstile.lock.childjvm.ChildJvm;
 import dev.turnstile.lock.park.WaitQueue;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -604,30 +602,8 @@ class ReaderChainBreakTest {
     /** Reader chains, barging writers and timed readers on virtual threads sharing one carrier. */
     @Test
     void readerChainsOnOneCarrierInAChildJvm() throws Exception {
-        String cp = location(RwLock.class) + File.pathSeparator + location(ReaderChainBreakTest.class);
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djdk.virtualThreadScheduler.parallelism=1", "-Djdk.virtualThreadScheduler.maxPoolSize=1",
-                "-cp", cp, OneCarrier.class.getName());
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (java.io.IOException e) {
-                return e.toString();
-            }
-        });
-        boolean finished = p.waitFor(40, TimeUnit.SECONDS);
-        if (!finished) {
-            p.destroyForcibly();
-        }
-        String text = out.get(10, TimeUnit.SECONDS);
-        assertTrue(finished, "child JVM did not finish:\n" + text);
-        assertEquals(0, p.exitValue(), "child JVM failed:\n" + text);
+        String text = ChildJvm.onOneCarrier(OneCarrier.class, Duration.ofSeconds(40), RwLock.class, ReaderChainBreakTest.class);
         assertTrue(text.contains("one-carrier chain ok"), text);
-    }
-
-    private static String location(Class<?> c) throws Exception {
-        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 
     /** The child JVM's scenario (no JUnit on its class path). */
