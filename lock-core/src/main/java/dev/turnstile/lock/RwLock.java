@@ -49,7 +49,9 @@ import java.util.function.UnaryOperator;
  *       under the lock's {@link Fairness} policy.</li>
  *   <li><b>Readers are not starved.</b> The fairness policy hands the lock to the longest waiter
  *       often enough (see {@link Fairness#EVENTUAL}); when that waiter is a reader, every reader queued
- *       before the next writer is admitted with it, in one step.</li>
+ *       before the next writer is admitted with it, in one step. Between hand-offs a release wakes the
+ *       first queued reader, and each reader, once in, wakes the next: no read hold is handed to a
+ *       thread that is not running, where it would keep writers out until the thread is scheduled.</li>
  *   <li><b>Upgradable read.</b> At most one at a time; it coexists with plain readers and excludes
  *       writers and other upgradable readers. {@link UpgradableGuard#upgrade()} waits only for the
  *       readers present when it is called: from then on new readers queue, and no writer can
@@ -57,7 +59,8 @@ import java.util.function.UnaryOperator;
  *   <li><b>Atomic downgrades.</b> {@link WriteGuard#downgrade()}, {@link WriteGuard#downgradeToUpgradable()}
  *       and {@link UpgradableGuard#downgrade()} change the state word in one step: no writer can
  *       acquire between the write and the read that follows it. Waiters that fit alongside the new
- *       hold (queued readers, after a write→read downgrade) are admitted by the same step.</li>
+ *       hold (queued readers, after a write→read downgrade) are let in from the same step, as after a
+ *       release.</li>
  * </ul>
  *
  * <h2>Recursive reads</h2>
@@ -118,7 +121,7 @@ public final class RwLock<T> extends RawLock {
      * Waiters ask for one of these modes: READ, READ_RECURSIVE, UPGRADABLE, WRITE, and UPGRADE (the
      * upgradable reader waiting for readers: it waits at the head of the queue, since every other
      * waiter is behind its hold anyway). Downgrades, and an upgrade that gives up, are "releases" of a
-     * transition mode: the core publishes the new bits and admits whoever now fits in one step.
+     * transition mode: the core publishes the new bits and acts for whoever now fits in the same step.
      * Uncontended, every acquisition and release is one compare-and-set (on a lock that is not
      * PROFILED: a profiled lock's fast paths fail on that bit and go through the core, which records).
      */
