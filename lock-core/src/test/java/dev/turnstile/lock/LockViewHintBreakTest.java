@@ -1,14 +1,16 @@
 package dev.turnstile.lock;
 
-import static org.awaitility.Awaitility.await;
+import static dev.turnstile.lock.Workers.awaitUntil;
+import static dev.turnstile.lock.Workers.guarded;
+import static dev.turnstile.lock.Workers.joinAll;
+import static dev.turnstile.lock.Workers.start;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnstile.lock.Workers.ThrowingRunnable;
 import dev.turnstile.lock.childjvm.ChildJvm;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
@@ -53,19 +55,8 @@ class LockViewHintBreakTest {
     private static final String CONTENDED = "dev.turnstile.ContendedAcquisition";
     private static final String LONG_HOLD = "dev.turnstile.LongHold";
 
-    private static final VarHandle STATE;
-
-    static {
-        try {
-            STATE = MethodHandles.privateLookupIn(dev.turnstile.lock.park.RawLock.class, MethodHandles.lookup())
-                    .findVarHandle(dev.turnstile.lock.park.RawLock.class, "state", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private static int state(Mutex<?> m) {
-        return (int) STATE.getVolatile(m);
+        return StateWord.of(m);
     }
 
     /** A counter with a non-atomic read-modify-write: lost updates show a broken exclusion. */
@@ -90,59 +81,12 @@ class LockViewHintBreakTest {
         }
     }
 
-    interface ThrowingRunnable {
-        void run() throws Exception;
-    }
-
-    private static Runnable guarded(ConcurrentLinkedQueue<Throwable> errors, ThrowingRunnable r) {
-        return () -> {
-            try {
-                r.run();
-            } catch (Throwable t) {
-                errors.add(t);
-            }
-        };
-    }
-
-    private static Thread start(boolean virtual, String name, Runnable r) {
-        return (virtual ? Thread.ofVirtual() : Thread.ofPlatform().daemon()).name(name).start(r);
-    }
-
-    private static void awaitUntil(java.util.function.BooleanSupplier condition) {
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(condition::getAsBoolean);
-    }
-
     private static long count(Mutex<Box> m) {
         // bounded: a lock leaked by a broken release fails here instead of hanging the run
         try (MutexGuard<Box> g = m.tryLock(Duration.ofSeconds(5)).orElseThrow(() -> new AssertionError(
                 "the mutex is still taken at quiescence: word " + Integer.toHexString(state(m))))) {
             return g.get().n;
         }
-    }
-
-    private static void joinAll(List<Thread> threads, long millis, ConcurrentLinkedQueue<Throwable> errors)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        for (Thread t : threads) {
-            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            if (left > 0) {
-                t.join(left);
-            }
-        }
-        List<String> stuck = new ArrayList<>();
-        for (Thread t : threads) {
-            if (t.isAlive()) {
-                StringBuilder sb = new StringBuilder(t.getName()).append(' ').append(t.getState());
-                for (StackTraceElement e : t.getStackTrace()) {
-                    sb.append("\n    at ").append(e);
-                }
-                stuck.add(sb.toString());
-            }
-        }
-        if (!errors.isEmpty()) {
-            throw new AssertionError("worker errors: " + errors.size() + " (first attached)", errors.peek());
-        }
-        assertTrue(stuck.isEmpty(), () -> "workers stuck (lost wake-up?):\n" + String.join("\n", stuck));
     }
 
     /** Free, nobody queued, the counter saw every counted hold, and no core bit but PROFILED left over. */

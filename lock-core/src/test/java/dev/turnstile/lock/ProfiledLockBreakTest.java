@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import dev.turnstile.lock.park.RawLock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -400,13 +399,13 @@ class ProfiledLockBreakTest {
      * No recording runs and nobody waits: one uncontended acquisition and release leaves the state word
      * all zero (no core bit stuck: QUEUED, SIGNAL, or PROFILED that nothing wants any more).
      */
-    private static void assertQuiescentAndUnprofiledOnceUncontended(Object lock) {
+    private static void assertQuiescentAndUnprofiledOnceUncontended(RawLock lock) {
         if (lock instanceof Mutex<?> m) {
             m.withLock(v -> v);
         } else {
             ((RwLock<?>) lock).write().close();
         }
-        assertEquals(0, (int) STATE.getVolatile(lock), () -> "state word " + Integer.toHexString((int) STATE.getVolatile(lock)));
+        assertEquals(0, StateWord.of(lock), () -> "state word " + Integer.toHexString(StateWord.of(lock)));
     }
 
     private static void enter(AtomicInteger inside, ConcurrentLinkedQueue<String> errors, String who) {
@@ -415,18 +414,7 @@ class ProfiledLockBreakTest {
         }
     }
 
-    private static final VarHandle STATE;
-
-    static {
-        try {
-            STATE = MethodHandles.privateLookupIn(dev.turnstile.lock.park.RawLock.class, MethodHandles.lookup())
-                    .findVarHandle(dev.turnstile.lock.park.RawLock.class, "state", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    private static boolean profiled(Object lock) {
-        return ((int) STATE.getVolatile(lock) & (1 << 29)) != 0;
+    private static boolean profiled(RawLock lock) {
+        return (StateWord.of(lock) & (1 << 29)) != 0;
     }
 }

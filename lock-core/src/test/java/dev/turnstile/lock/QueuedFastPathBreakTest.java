@@ -1,5 +1,9 @@
 package dev.turnstile.lock;
 
+import static dev.turnstile.lock.Workers.awaitUntil;
+import static dev.turnstile.lock.Workers.guarded;
+import static dev.turnstile.lock.Workers.joinAll;
+import static dev.turnstile.lock.Workers.start;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -68,60 +72,11 @@ class QueuedFastPathBreakTest {
         return n;
     }
 
-    private static Thread start(boolean virtual, String name, Runnable r) {
-        return (virtual ? Thread.ofVirtual() : Thread.ofPlatform().daemon()).name(name).start(r);
-    }
-
-    private static void joinAll(List<Thread> threads, long millis, ConcurrentLinkedQueue<Throwable> errors)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        for (Thread t : threads) {
-            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            if (left > 0) {
-                t.join(left);
-            }
-        }
-        List<String> stuck = new ArrayList<>();
-        for (Thread t : threads) {
-            if (t.isAlive()) {
-                StringBuilder sb = new StringBuilder(t.getName()).append(" ").append(t.getState());
-                for (StackTraceElement e : t.getStackTrace()) {
-                    sb.append("\n    at ").append(e);
-                }
-                stuck.add(sb.toString());
-            }
-        }
-        if (!errors.isEmpty()) {
-            AssertionError e = new AssertionError("worker errors: " + errors.size() + " (first attached)", errors.peek());
-            throw e;
-        }
-        assertTrue(stuck.isEmpty(), () -> "workers stuck (lost wake-up?):\n" + String.join("\n", stuck));
-    }
-
     /** The mutex ended free with an empty queue, and its counter saw every counted hold. */
     private static void assertSettled(Mutex<Box> m, long done) {
         assertFalse(m.isLocked());
         assertEquals(0, m.queueLength());
         assertEquals(done, count(m));
-    }
-
-    /** Waits for {@code condition}, polled every millisecond, for at most 10 s. */
-    private static void awaitUntil(java.util.function.BooleanSupplier condition) {
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(condition::getAsBoolean);
-    }
-
-    private static Runnable guarded(ConcurrentLinkedQueue<Throwable> errors, ThrowingRunnable r) {
-        return () -> {
-            try {
-                r.run();
-            } catch (Throwable t) {
-                errors.add(t);
-            }
-        };
-    }
-
-    interface ThrowingRunnable {
-        void run() throws Exception;
     }
 
     // ------------------------------------------------------------------ step by step: stale hints
