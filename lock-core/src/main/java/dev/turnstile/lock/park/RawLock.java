@@ -998,7 +998,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
      * </ul>
      */
     private Waiter admit(WaitQueue q, boolean releasing, int mode, int handOff) {
-        int decided = -1; // the policy's answer, asked at most once: 1 hand off, 0 wake
+        int decided = -1; // the policy's answer for a thread head, asked at most once: 1 hand off, 0 wake
         for (;;) {
             int s = state;
             int bits = s & ~CORE_BITS;
@@ -1042,7 +1042,7 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
             if (head instanceof ThreadWaiter && handOff == BY_POLICY && decided < 0) {
                 decided = q.shouldHandOff() ? 1 : 0;
             }
-            if (decided == 0 && head instanceof ThreadWaiter) {
+            if (decided == 0) { // the head (fixed under the guard) is a thread
                 if (STATE.compareAndSet(this, s, published | QUEUED | keep)) {
                     head.setStatus(Waiter.WOKEN);
                     q.wake(head);
