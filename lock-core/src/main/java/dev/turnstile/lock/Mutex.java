@@ -378,7 +378,7 @@ public final class Mutex<T> extends RawLock {
     public CompletableFuture<MutexGuard<T>> lockAsync() {
         MutexGuard<T> now = grantIfFree(null);
         if (now != null) {
-            return LockFuture.granted(now); // free and nobody queued: no node
+            return LockFuture.granted(now); // taken at once: no node
         }
         return submit(new LockFuture<>(nodes(), null));
     }
@@ -514,9 +514,10 @@ public final class Mutex<T> extends RawLock {
     /**
      * The part of {@link #lockAsync(LockCallback, Executor, LockOwner)} that needs no callback: takes
      * the mutex now, for an asynchronous acquirer, exactly when {@link #lockAsync()} would complete
-     * its future before returning — the mutex is free, nobody is queued (so a {@link Fairness#FIFO}
-     * mutex with waiters is never taken) and no grant delivery is running on this thread (so release
-     * chains stay flat) — and otherwise changes nothing. For adapters whose own future can then be
+     * its future before returning — the mutex is free, nobody is queued or the fairness policy lets
+     * arrivals pass queued waiters (any but {@link Fairness#FIFO}, whose queued waiters are never
+     * passed), and no grant delivery is running on this thread (so release chains stay flat) — and
+     * otherwise changes nothing. For adapters whose own future can then be
      * created already complete, with no queue node: call the callback form when this returns
      * {@code null}. The guard belongs to {@code owner}, as a grant of the callback form would (the
      * hold recorded for ranks and deadlock detection), and no thread owns the mutex. A callback-level
@@ -539,10 +540,17 @@ public final class Mutex<T> extends RawLock {
         deliverTaken(callback, guard);
     }
 
-    /** The asynchronous fast path: the guard of a free, unqueued mutex taken for {@code holds}, or {@code null}. */
+    /**
+     * The asynchronous fast path: the guard of a mutex taken for {@code holds} from the word read, as
+     * {@link #takeNow()} takes it (free, not profiled, and unqueued or barging), or {@code null}. A
+     * queued node would be granted at once in that case too: this saves the node and the delivery.
+     */
     private MutexGuard<T> grantIfFree(HeldLocks holds) {
-        if (!isDeliveringGrants() && casState(0, LOCKED)) {
-            return new MutexGuard<>(this, recordHold(holds, EXCLUSIVE));
+        if (!isDeliveringGrants()) {
+            int s = state();
+            if (mayTakeNow(s) && casLockBits(s, LOCKED)) {
+                return new MutexGuard<>(this, recordHold(holds, EXCLUSIVE), s | LOCKED);
+            }
         }
         return null;
     }

@@ -85,7 +85,7 @@ public final class MutexGuard<T> implements AutoCloseable {
         LeakDetection.track(this, mutex);
     }
 
-    /** A guard for a blocking acquisition that left the state word {@code held}. */
+    /** A guard for an acquisition that left the state word {@code held} (the release expects it). */
     MutexGuard(Mutex<T> mutex, HeldLocks holds, int held) {
         this(mutex, holds);
         this.queuedAtAcquisition = held != Mutex.HELD_ALONE;

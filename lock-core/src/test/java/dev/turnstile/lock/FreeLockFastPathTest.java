@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnstile.lock.childjvm.ChildJvm;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,12 +18,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.opentest4j.AssertionFailedError;
 
 /**
  * The asynchronous free-lock fast paths ({@link Mutex#lockIfFree}, {@link RwLock#readIfFree},
  * {@link RwLock#writeIfFree}, {@link RwLock#upgradableReadIfFree}) and the delivery of what they take
- * ({@link LockCallback#deliver}): taken only when free for the mode, nobody queued and no delivery
- * running; ranks checked first; delivered as a grant, so that chains stay flat.
+ * ({@link LockCallback#deliver}): taken only when free for the mode, nobody queued (or, for a
+ * mutex whose policy lets arrivals barge, queued waiters that a queued node would pass as well) and no
+ * delivery running; ranks checked first; delivered as a grant, so that chains stay flat.
  */
 @Timeout(60)
 class FreeLockFastPathTest {
@@ -91,6 +95,68 @@ class FreeLockFastPathTest {
         assertEquals(1, deliveries.get());
         assertNull(insideDelivery.get(), "taken inside a delivery");
         assertFalse(fifo.isLocked());
+    }
+
+    /**
+     * A free mutex whose queue still holds the head a release woke in place: {@code lockAsync()}
+     * completes at once there (its node barges, as any arrival may under {@code EVENTUAL}), so
+     * {@code lockIfFree} takes it too, without the node. Deterministic on one carrier: the woken head
+     * cannot run while the scenario's own virtual thread keeps the carrier.
+     */
+    @Test
+    void lockIfFreeTakesAFreeMutexPastAWokenHeadAsLockAsyncWould() throws Exception {
+        String text = ChildJvm.onOneCarrier(FreeWithAWokenHead.class, Duration.ofSeconds(45), Mutex.class,
+                FreeLockFastPathTest.class, org.junit.jupiter.api.Assertions.class, AssertionFailedError.class);
+        assertTrue(text.contains("free with a woken head ok"), text);
+    }
+
+    /** The child JVM's scenario for {@link #lockIfFreeTakesAFreeMutexPastAWokenHeadAsLockAsyncWould}. */
+    public static final class FreeWithAWokenHead {
+        public static void main(String[] args) throws Exception {
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    scenario();
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }).join();
+            if (failure.get() != null) {
+                failure.get().printStackTrace();
+                System.exit(1);
+            }
+            System.out.println("free with a woken head ok");
+        }
+
+        private static void scenario() throws Exception {
+            // EVENTUAL on a clock that never moves: the fairness rules never hand the mutex over.
+            Mutex<int[]> m = Mutex.builder().clock(new ManualClock()).build(new int[1]);
+            MutexGuard<int[]> held = m.lock();
+            Thread waiter = Thread.ofVirtual().start(() -> {
+                try (MutexGuard<int[]> g = m.lock()) {
+                    g.get()[0]++;
+                }
+            });
+            while (m.queueLength() == 0) {
+                Thread.yield(); // lets the waiter run until it queues and parks
+            }
+            held.close(); // wakes it in place; it cannot run before this thread parks or yields
+            assertFalse(m.isLocked(), "the release freed the mutex");
+            assertEquals(1, m.queueLength(), "the woken waiter stays queued until it runs");
+
+            MutexGuard<int[]> taken = m.lockIfFree(null);
+            assertNotNull(taken, "refused a free mutex that lockAsync() takes at once: " + m);
+            taken.get()[0]++;
+            taken.close();
+            CompletableFuture<MutexGuard<int[]>> async = m.lockAsync();
+            assertTrue(async.isDone(), "lockAsync() did not complete at once: " + m);
+            async.join().close();
+
+            waiter.join(); // the woken waiter runs now and takes the mutex
+            assertEquals(Integer.valueOf(2), m.withLock(v -> v[0]), "both holds counted");
+            assertFalse(m.isLocked());
+            assertEquals(0, m.queueLength());
+        }
     }
 
     @Test

@@ -37,7 +37,8 @@ abstract class Acquirer<G> {
     /**
      * The free-lock fast path: takes the hold now, for {@code owner}, exactly when lock-core's own
      * fast path would ({@link Mutex#lockIfFree}, {@link RwLock#readIfFree} …: free for this kind of
-     * hold, nobody queued, no grant delivery running on this thread), so that the caller can deliver
+     * hold, nobody queued or a mutex that lets arrivals barge, no grant delivery running on this
+     * thread), so that the caller can deliver
      * it with {@link LockCallback#deliver} instead of queueing a node; {@code null} otherwise (and
      * always for holds that have no such path: an upgrade, a condition wait), when the caller
      * {@link #submit submits}. Checks the owner's rank order first, as {@link #submit} does.

@@ -21,7 +21,8 @@ import reactor.core.scheduler.Scheduler;
  * the guard (then completes) once granted.
  *
  * <h2>Free lock: no queue node</h2>
- * When the lock is free for this kind of hold, nobody is queued, no grant delivery is running on
+ * When the lock is free for this kind of hold, nobody is queued (a {@code Mutex} whose policy lets
+ * arrivals barge passes queued waiters too, as a queued node would), no grant delivery is running on
  * this thread and no scheduler hop is needed, the first request takes the hold at once through
  * lock-core's fast path ({@link Acquirer#takeIfFree}: {@code Mutex.lockIfFree},
  * {@code RwLock.readIfFree} …, which check the subscriber's {@code LockOwner} for rank order and

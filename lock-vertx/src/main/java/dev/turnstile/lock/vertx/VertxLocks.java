@@ -51,9 +51,9 @@ import java.util.function.Function;
  * A future obtained on a Vert.x context (event loop, worker or virtual-thread context) completes on
  * that context, whichever thread released the lock: on the releasing thread itself when it is
  * already running that context, otherwise through one {@link io.vertx.core.Context#runOnContext}.
- * A mutex that is free (and nobody queued) is taken at once and the future is returned complete,
- * without a queue node (as {@link Mutex#lockAsync()} does); other free locks complete the future
- * before the method returns too. The futures are bound to the caller's context, so a handler added
+ * A free mutex (nobody queued, or a policy that lets arrivals barge) is taken at once and the
+ * future is returned complete, without a queue node (as {@link Mutex#lockAsync()} does); other free
+ * locks complete the future before the method returns too. The futures are bound to the caller's context, so a handler added
  * to one later, from any thread, runs on that context as well. Obtained outside any context, the
  * future completes on the thread that granted the lock (the releasing thread), and its handlers run
  * where it completes, or where they are added once it is complete.
