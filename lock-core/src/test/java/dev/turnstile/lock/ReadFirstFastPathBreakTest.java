@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -317,7 +319,7 @@ class ReadFirstFastPathBreakTest {
                     try (MutexGuard<List<String>> g = m.lock()) {
                         cv.awaitUninterruptibly(g);
                         // its owner record is not checked here: a waiter handed the mutex after a condition
-                        // wait records none (a separate, pre-existing fault)
+                        // wait records none (not this path's; conditionWaiterHandedTheMutexIsRecordedAsItsOwner)
                         g.get().add(name);
                     }
                 }));
@@ -615,7 +617,7 @@ class ReadFirstFastPathBreakTest {
                                     // held again all the same
                                 }
                                 // no owner check after a condition wait: a waiter handed the mutex there records
-                                // none (a separate, pre-existing fault)
+                                // none (not this path's; conditionWaiterHandedTheMutexIsRecordedAsItsOwner)
                                 g.get().bump();
                                 bumps.incrementAndGet();
                             }
@@ -1010,5 +1012,79 @@ class ReadFirstFastPathBreakTest {
         assertEquals(1L + 3 * each, (long) m.withLock(b -> b.n));
         assertFalse(m.isLocked());
         assertNull(m.ownerThread());
+    }
+
+    // ------------------------------------------------------------------ incidental: a condition waiter's owner record
+
+    static Stream<Arguments> handOffsToAConditionWaiter() {
+        List<Arguments> all = new ArrayList<>();
+        for (boolean virtual : new boolean[] {false, true}) {
+            all.add(Arguments.of(Fairness.FIFO, false, virtual, false)); // a FIFO release hands off
+            all.add(Arguments.of(Fairness.FIFO, false, virtual, true)); // the same through the Lock view's Condition
+            all.add(Arguments.of(Fairness.EVENTUAL, true, virtual, false)); // unlockFair hands off
+            all.add(Arguments.of(Fairness.BARGING, true, virtual, false));
+        }
+        return all.stream();
+    }
+
+    /**
+     * Found while attacking 7cf5656 but not caused by it (the same on 5a3d667; the GRANTED branch is
+     * from 1deae39, the owner record from cd6f427): a thread waiting on a condition, notified while the mutex is held, is moved onto the
+     * mutex's queue but stays parked where it waited for the notification; a release that hands the
+     * mutex to it (FIFO, unlockFair, or EVENTUAL's fairness timer) marks it GRANTED, and
+     * {@code RawCondvar.reacquireNotified} then returns without recording the thread as the owner
+     * (only {@code acquireBlocking}, which it skips, does). The thread holds the mutex with no owner
+     * recorded: thread dumps, {@code ThreadMXBean}, {@code toString()} and the self-deadlock check
+     * do not see it. Every other exclusive hold a thread takes records it.
+     */
+    @ParameterizedTest(name = "{0} unlockFair={1} virtual={2} viewCondition={3}")
+    @MethodSource("handOffsToAConditionWaiter")
+    void conditionWaiterHandedTheMutexIsRecordedAsItsOwner(Fairness fairness, boolean unlockFair, boolean virtual,
+                                                           boolean viewCondition) throws Exception {
+        Mutex<String> m = Mutex.builder().fairness(fairness).name("handed").build("v");
+        Condvar cv = new Condvar();
+        Lock view = m.asLock();
+        Condition condition = view.newCondition();
+        AtomicReference<Thread> ownerSeen = new AtomicReference<>();
+        AtomicReference<String> shown = new AtomicReference<>();
+        ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        Thread w = start(virtual, "W", guarded(errors, () -> {
+            if (viewCondition) {
+                view.lock();
+                try {
+                    condition.awaitUninterruptibly();
+                    ownerSeen.set(m.ownerThread());
+                    shown.set(m.toString());
+                } finally {
+                    view.unlock();
+                }
+            } else {
+                try (MutexGuard<String> g = m.lock()) {
+                    cv.awaitUninterruptibly(g);
+                    ownerSeen.set(m.ownerThread());
+                    shown.set(m.toString());
+                }
+            }
+        }));
+        awaitUntil(() -> !m.isLocked() && w.getState() == Thread.State.WAITING); // waits on the condition
+        if (viewCondition) {
+            view.lock();
+            condition.signal(); // onto the mutex's queue, behind the held mutex: nobody is woken
+            assertEquals(1, m.queueLength());
+            view.unlock(); // FIFO: handed to W
+        } else {
+            MutexGuard<String> g = m.lock();
+            assertTrue(cv.notifyOne());
+            assertEquals(1, m.queueLength());
+            if (unlockFair) {
+                g.unlockFair();
+            } else {
+                g.close();
+            }
+        }
+        joinAll(List.of(w), 10_000, errors);
+        assertEquals(w, ownerSeen.get(), () -> "W holds the mutex, handed to it after its condition wait, but the owner"
+                + " record is " + ownerSeen.get() + "; toString while it held it: " + shown.get());
+        assertQuiescent(m);
     }
 }
