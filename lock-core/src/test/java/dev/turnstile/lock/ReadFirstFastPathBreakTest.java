@@ -318,8 +318,8 @@ class ReadFirstFastPathBreakTest {
                 ws.add(Thread.ofVirtual().name(name).start(() -> {
                     try (MutexGuard<List<String>> g = m.lock()) {
                         cv.awaitUninterruptibly(g);
-                        // its owner record is not checked here: a waiter handed the mutex after a condition
-                        // wait records none (not this path's; conditionWaiterHandedTheMutexIsRecordedAsItsOwner)
+                        // a failed check leaves the name out, which the order check below reports
+                        check(m.ownerThread() == Thread.currentThread(), name + "'s owner record: " + m.ownerThread());
                         g.get().add(name);
                     }
                 }));
@@ -616,8 +616,7 @@ class ReadFirstFastPathBreakTest {
                                 } catch (InterruptedException e) {
                                     // held again all the same
                                 }
-                                // no owner check after a condition wait: a waiter handed the mutex there records
-                                // none (not this path's; conditionWaiterHandedTheMutexIsRecordedAsItsOwner)
+                                owned.run();
                                 g.get().bump();
                                 bumps.incrementAndGet();
                             }
@@ -1028,14 +1027,13 @@ class ReadFirstFastPathBreakTest {
     }
 
     /**
-     * Found while attacking 7cf5656 but not caused by it (the same on 5a3d667; the GRANTED branch is
-     * from 1deae39, the owner record from cd6f427): a thread waiting on a condition, notified while the mutex is held, is moved onto the
-     * mutex's queue but stays parked where it waited for the notification; a release that hands the
-     * mutex to it (FIFO, unlockFair, or EVENTUAL's fairness timer) marks it GRANTED, and
-     * {@code RawCondvar.reacquireNotified} then returns without recording the thread as the owner
-     * (only {@code acquireBlocking}, which it skips, does). The thread holds the mutex with no owner
-     * recorded: thread dumps, {@code ThreadMXBean}, {@code toString()} and the self-deadlock check
-     * do not see it. Every other exclusive hold a thread takes records it.
+     * A thread waiting on a condition, notified while the mutex is held, is moved onto the mutex's
+     * queue but stays parked where it waited for the notification; a release that hands the mutex to
+     * it (FIFO, unlockFair, or EVENTUAL's fairness timer) marks it GRANTED. It must be recorded as
+     * the owner like every other exclusive hold a thread takes. It was not:
+     * {@code RawCondvar.reacquireNotified} returned without recording it (only
+     * {@code acquireBlocking}, which that path skips, did), so thread dumps, {@code ThreadMXBean},
+     * {@code toString()} and the self-deadlock check did not see the holder.
      */
     @ParameterizedTest(name = "{0} unlockFair={1} virtual={2} viewCondition={3}")
     @MethodSource("handOffsToAConditionWaiter")

@@ -171,7 +171,7 @@ public abstract class RawCondvar {
         if (node.status() != Waiter.GRANTED) {
             heldLock.acquireBlocking(mode, false, -1L, node, true); // linked: waiting, or woken in place
         } else {
-            Diagnostics.acquired(heldLock); // granted by a release while it was still being requeued
+            heldLock.grantedWhileRequeued(mode); // granted by a release while it was still being requeued
         }
         return interrupted;
     }

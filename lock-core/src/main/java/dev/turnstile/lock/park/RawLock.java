@@ -824,6 +824,18 @@ public abstract class RawLock extends AbstractOwnableSynchronizer {
     }
 
     /**
+     * A condition waiter's thread that a release granted {@code mode} while the waiter was being
+     * requeued onto this lock (so it never went through {@link #acquireBlocking}): records what that
+     * would have recorded, the owner of an exclusive hold and, on a profiled lock, the acquisition.
+     */
+    final void grantedWhileRequeued(int mode) {
+        if (exclusive(mode)) {
+            setExclusiveOwnerThread(Thread.currentThread());
+        }
+        Diagnostics.acquired(this);
+    }
+
+    /**
      * Submits an asynchronous acquisition: {@code waiter}'s callback runs once the lock is granted,
      * at once (through the trampoline or its executor) if the lock is free. Never blocks.
      *
