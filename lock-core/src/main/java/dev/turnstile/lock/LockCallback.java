@@ -131,7 +131,7 @@ public interface LockCallback<G> {
      * grant; the guard then still owns the lock.
      *
      * <pre>{@code
-     * MutexGuard<T> now = mutex.lockIfFree(owner);      // free and nobody queued: no node
+     * MutexGuard<T> now = mutex.lockIfFree(owner);      // taken at once: no node
      * if (now != null) {
      *     LockCallback.deliver(this, now);
      * } else {

@@ -513,11 +513,13 @@ public final class Mutex<T> extends RawLock {
 
     /**
      * The part of {@link #lockAsync(LockCallback, Executor, LockOwner)} that needs no callback: takes
-     * the mutex now, for an asynchronous acquirer, exactly when {@link #lockAsync()} would complete
-     * its future before returning — the mutex is free, nobody is queued or the fairness policy lets
-     * arrivals pass queued waiters (any but {@link Fairness#FIFO}, whose queued waiters are never
-     * passed), and no grant delivery is running on this thread (so release chains stay flat) — and
-     * otherwise changes nothing. For adapters whose own future can then be
+     * the mutex now, for an asynchronous acquirer, when {@link #lockAsync()} would take it without a
+     * queue node — the mutex is free, nobody is queued or the fairness policy lets arrivals pass
+     * queued waiters (any but {@link Fairness#FIFO}, whose queued waiters are never passed), it is
+     * not profiled (with statistics or a JFR recording on, {@code lockAsync()} goes through the
+     * core, which records the acquisition, and may still complete before returning), and no grant
+     * delivery is running on this thread (so release chains stay flat) — and otherwise changes
+     * nothing. For adapters whose own future can then be
      * created already complete, with no queue node: call the callback form when this returns
      * {@code null}. The guard belongs to {@code owner}, as a grant of the callback form would (the
      * hold recorded for ranks and deadlock detection), and no thread owns the mutex. A callback-level

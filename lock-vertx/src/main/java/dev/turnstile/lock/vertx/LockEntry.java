@@ -80,7 +80,7 @@ final class LockEntry {
     }
 
     /**
-     * Takes the entry's lock now if it is a free, unqueued {@code Mutex} ({@link Mutex#lockIfFree});
+     * Takes the entry's lock now if it is a {@code Mutex} that {@link Mutex#lockIfFree} takes at once;
      * {@code null} otherwise (an {@code RwLock}'s write lock always goes through
      * {@link #lockExclusive}).
      */
