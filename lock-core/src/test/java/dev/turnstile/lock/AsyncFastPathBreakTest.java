@@ -1,5 +1,9 @@
 package dev.turnstile.lock;
 
+import static dev.turnstile.lock.StateWord.QUEUED;
+import static dev.turnstile.lock.StateWord.SIGNAL;
+import static dev.turnstile.lock.StateWord.PROFILED;
+import static dev.turnstile.lock.StateWord.LOCKED;
 import static dev.turnstile.lock.Workers.guarded;
 import static dev.turnstile.lock.Workers.joinAll;
 import static dev.turnstile.lock.Workers.start;
@@ -7,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.turnstile.lock.QueuedFastPathBreakTest.Box;
 import dev.turnstile.lock.childjvm.ChildJvm;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,18 +52,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AsyncFastPathBreakTest {
-    private static final int QUEUED = 1 << 31;
-    private static final int SIGNAL = 1 << 30;
-    private static final int PROFILED = 1 << 29;
-    private static final int LOCKED = 1;
 
-    private static long count(Mutex<Box> m) {
+    private static long count(Mutex<ExclusionBox> m) {
         Long n = m.withLock(b -> b.n);
         return n;
     }
 
     /** Free, nothing queued, no core bit but PROFILED left, and the counter saw every counted hold. */
-    private static void assertSettled(Mutex<Box> m, long done) {
+    private static void assertSettled(Mutex<ExclusionBox> m, long done) {
         assertFalse(m.isLocked(), m::toString);
         assertEquals(0, m.queueLength(), m::toString);
         assertEquals(done, count(m));
@@ -585,7 +584,7 @@ class AsyncFastPathBreakTest {
     @ParameterizedTest(name = "{0}, async on virtual threads: {1}")
     @MethodSource("fairnessAndKind")
     void asyncFastPathAmongBlockingWaiters(Fairness fairness, boolean virtual) throws Exception {
-        Mutex<Box> m = Mutex.builder().fairness(fairness).build(new Box());
+        Mutex<ExclusionBox> m = Mutex.builder().fairness(fairness).build(new ExclusionBox());
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
         AtomicLong done = new AtomicLong();
         AtomicLong pastQueue = new AtomicLong();
@@ -618,7 +617,7 @@ class AsyncFastPathBreakTest {
                 for (int k = 0; k < ops; k++) {
                     switch ((id + k) % 4) {
                         case 0 -> {
-                            try (MutexGuard<Box> g = m.lock()) {
+                            try (MutexGuard<ExclusionBox> g = m.lock()) {
                                 g.get().bump();
                             }
                             done.incrementAndGet();
@@ -633,7 +632,7 @@ class AsyncFastPathBreakTest {
                             g.close();
                         });
                         default -> {
-                            MutexGuard<Box> g = m.lock();
+                            MutexGuard<ExclusionBox> g = m.lock();
                             g.get().bump();
                             done.incrementAndGet();
                             g.unlockFair();
@@ -647,7 +646,7 @@ class AsyncFastPathBreakTest {
             threads.add(start(virtual, "async-" + i, guarded(errors, () -> {
                 ThreadLocalRandom r = ThreadLocalRandom.current();
                 for (int k = 0; k < ops; k++) {
-                    MutexGuard<Box> g;
+                    MutexGuard<ExclusionBox> g;
                     switch (r.nextInt(6)) {
                         case 0 -> {
                             g = m.lockIfFree(r.nextBoolean() ? owner : null);
@@ -660,7 +659,7 @@ class AsyncFastPathBreakTest {
                         }
                         case 1 -> g = m.lockAsync(owner).get(20, TimeUnit.SECONDS);
                         case 2 -> {
-                            CompletableFuture<MutexGuard<Box>> f = m.lockAsync();
+                            CompletableFuture<MutexGuard<ExclusionBox>> f = m.lockAsync();
                             g = f.cancel(false) ? null : f.get(20, TimeUnit.SECONDS);
                         }
                         case 3 -> {
@@ -672,10 +671,10 @@ class AsyncFastPathBreakTest {
                             }
                         }
                         case 4 -> {
-                            CompletableFuture<MutexGuard<Box>> got = new CompletableFuture<>();
-                            LockCallback<MutexGuard<Box>> cb = new LockCallback<>() {
+                            CompletableFuture<MutexGuard<ExclusionBox>> got = new CompletableFuture<>();
+                            LockCallback<MutexGuard<ExclusionBox>> cb = new LockCallback<>() {
                                 @Override
-                                public void onLocked(MutexGuard<Box> guard) {
+                                public void onLocked(MutexGuard<ExclusionBox> guard) {
                                     got.complete(guard);
                                 }
 
@@ -684,7 +683,7 @@ class AsyncFastPathBreakTest {
                                     got.completeExceptionally(cause);
                                 }
                             };
-                            MutexGuard<Box> now = m.lockIfFree(owner);
+                            MutexGuard<ExclusionBox> now = m.lockIfFree(owner);
                             if (now != null) {
                                 LockCallback.deliver(cb, now);
                             } else {
@@ -731,7 +730,7 @@ class AsyncFastPathBreakTest {
      */
     @Test
     void chainedContinuationsStayFlatWhileBlockingThreadsQueue() throws Exception {
-        Mutex<Box> m = new Mutex<>(new Box());
+        Mutex<ExclusionBox> m = new Mutex<>(new ExclusionBox());
         int n = 100_000;
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong churned = new AtomicLong();
@@ -740,7 +739,7 @@ class AsyncFastPathBreakTest {
         for (int i = 0; i < 2; i++) {
             churners.add(start(i == 1, "churn-" + i, guarded(errors, () -> {
                 while (!stop.get()) {
-                    try (MutexGuard<Box> g = m.lock()) {
+                    try (MutexGuard<ExclusionBox> g = m.lock()) {
                         g.get().bump();
                     }
                     churned.incrementAndGet();
@@ -760,7 +759,7 @@ class AsyncFastPathBreakTest {
                 if (k % 5_000 == 0) {
                     maxDepth.accumulateAndGet(StackWalker.getInstance().walk(s -> (int) s.count()), Math::max);
                 }
-                MutexGuard<Box> now = m.lockIfFree(null); // inside the delivery: refused
+                MutexGuard<ExclusionBox> now = m.lockIfFree(null); // inside the delivery: refused
                 if (now != null) {
                     takenInside.incrementAndGet();
                     now.close();
@@ -776,7 +775,7 @@ class AsyncFastPathBreakTest {
             }
         });
         Thread starter = new Thread(null, () -> {
-            MutexGuard<Box> held = m.lock();
+            MutexGuard<ExclusionBox> held = m.lock();
             next[0].run(); // queued behind this hold: the chain starts with a grant
             held.close();
         }, "small-stack", 256 * 1024);
@@ -799,7 +798,7 @@ class AsyncFastPathBreakTest {
      */
     @Test
     void statisticsCountEveryAsyncAcquisitionOnce() throws Exception {
-        Mutex<Box> m = Mutex.builder().statistics(true).build(new Box());
+        Mutex<ExclusionBox> m = Mutex.builder().statistics(true).build(new ExclusionBox());
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
         AtomicLong acquisitions = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
@@ -808,13 +807,13 @@ class AsyncFastPathBreakTest {
             threads.add(start(i % 2 == 1, "s" + i, guarded(errors, () -> {
                 LockOwner owner = LockOwner.named("s" + id);
                 for (int k = 0; k < 800; k++) {
-                    MutexGuard<Box> g = switch ((id + k) % 5) {
+                    MutexGuard<ExclusionBox> g = switch ((id + k) % 5) {
                         case 0 -> m.lock();
                         case 1 -> m.lockIfFree(owner);
                         case 2 -> m.lockAsync().get(20, TimeUnit.SECONDS);
                         case 3 -> m.lockAsync(owner).get(20, TimeUnit.SECONDS);
                         default -> {
-                            MutexGuard<Box> now = m.lockIfFree(null);
+                            MutexGuard<ExclusionBox> now = m.lockIfFree(null);
                             yield now != null ? now : m.lockAsync().get(20, TimeUnit.SECONDS);
                         }
                     };
@@ -842,7 +841,7 @@ class AsyncFastPathBreakTest {
      */
     @Test
     void jfrTogglingUnderTheAsyncFastPath() throws Exception {
-        Mutex<Box> m = new Mutex<>(new Box());
+        Mutex<ExclusionBox> m = new Mutex<>(new ExclusionBox());
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
         AtomicBoolean stop = new AtomicBoolean();
         Thread toggler = start(false, "jfr-toggler", () -> {
@@ -862,7 +861,7 @@ class AsyncFastPathBreakTest {
             int id = i;
             threads.add(start(i % 2 == 0, "j" + i, guarded(errors, () -> {
                 for (int k = 0; k < 2500; k++) {
-                    MutexGuard<Box> g;
+                    MutexGuard<ExclusionBox> g;
                     if (id < 2) {
                         g = m.lockIfFree(null);
                         if (g == null) {
@@ -894,7 +893,7 @@ class AsyncFastPathBreakTest {
      */
     @Test
     void asyncHoldsClosedElsewhereWhileTimedWaitersGiveUp() throws Exception {
-        Mutex<Box> m = new Mutex<>(new Box());
+        Mutex<ExclusionBox> m = new Mutex<>(new ExclusionBox());
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
         AtomicLong done = new AtomicLong();
         java.util.concurrent.ExecutorService closers = java.util.concurrent.Executors.newFixedThreadPool(2);
@@ -915,13 +914,13 @@ class AsyncFastPathBreakTest {
         threads.add(start(true, "async", guarded(errors, () -> {
             try {
                 for (int k = 0; k < 3000; k++) {
-                    MutexGuard<Box> g = m.lockIfFree(null);
+                    MutexGuard<ExclusionBox> g = m.lockIfFree(null);
                     if (g == null) {
                         g = m.lockAsync().get(20, TimeUnit.SECONDS);
                     }
                     g.get().bump();
                     done.incrementAndGet();
-                    MutexGuard<Box> held = g;
+                    MutexGuard<ExclusionBox> held = g;
                     // closed on another thread; one hold at a time, so the close must end it
                     CompletableFuture.runAsync(held::close, closers).get(20, TimeUnit.SECONDS);
                 }

@@ -1,5 +1,9 @@
 package dev.turnstile.lock;
 
+import static dev.turnstile.lock.StateWord.QUEUED;
+import static dev.turnstile.lock.StateWord.SIGNAL;
+import static dev.turnstile.lock.StateWord.PROFILED;
+import static dev.turnstile.lock.StateWord.LOCKED;
 import static dev.turnstile.lock.Workers.awaitUntil;
 import static dev.turnstile.lock.Workers.guarded;
 import static dev.turnstile.lock.Workers.joinAll;
@@ -48,10 +52,6 @@ import org.opentest4j.AssertionFailedError;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class LockViewHintBreakTest {
-    private static final int QUEUED = 1 << 31;
-    private static final int SIGNAL = 1 << 30;
-    private static final int PROFILED = 1 << 29;
-    private static final int LOCKED = 1;
     private static final String CONTENDED = "dev.turnstile.ContendedAcquisition";
     private static final String LONG_HOLD = "dev.turnstile.LongHold";
 
@@ -59,38 +59,17 @@ class LockViewHintBreakTest {
         return StateWord.of(m);
     }
 
-    /** A counter with a non-atomic read-modify-write: lost updates show a broken exclusion. */
-    static final class Box {
-        long n;
-        boolean inside;
 
-        void bump() {
-            if (inside) {
-                throw new AssertionError("two holders inside the critical section");
-            }
-            inside = true;
-            long v = n;
-            for (int i = (int) (v & 31); i >= 0; i--) {
-                Thread.onSpinWait();
-            }
-            if ((v & 15) == 0) {
-                Thread.yield();
-            }
-            n = v + 1;
-            inside = false;
-        }
-    }
-
-    private static long count(Mutex<Box> m) {
+    private static long count(Mutex<ExclusionBox> m) {
         // bounded: a lock leaked by a broken release fails here instead of hanging the run
-        try (MutexGuard<Box> g = m.tryLock(Duration.ofSeconds(5)).orElseThrow(() -> new AssertionError(
+        try (MutexGuard<ExclusionBox> g = m.tryLock(Duration.ofSeconds(5)).orElseThrow(() -> new AssertionError(
                 "the mutex is still taken at quiescence: word " + Integer.toHexString(state(m))))) {
             return g.get().n;
         }
     }
 
     /** Free, nobody queued, the counter saw every counted hold, and no core bit but PROFILED left over. */
-    private static void assertSettled(Mutex<Box> m, long done) {
+    private static void assertSettled(Mutex<ExclusionBox> m, long done) {
         assertFalse(m.isLocked(), "locked at quiescence: " + Integer.toHexString(state(m)));
         assertEquals(0, m.queueLength());
         assertEquals(done, count(m));
@@ -154,7 +133,7 @@ class LockViewHintBreakTest {
     @ParameterizedTest(name = "{0} then {1}, virtual owner/waiters: {2}")
     @MethodSource("hintsAndWords")
     void everyHintAgainstEveryWordTheReleaseCanFind(Acquire how, AtRelease at, boolean virtual) throws Exception {
-        Mutex<Box> m = Mutex.builder().name("hint-" + how + "-" + at).build(new Box());
+        Mutex<ExclusionBox> m = Mutex.builder().name("hint-" + how + "-" + at).build(new ExclusionBox());
         Lock view = m.asLock();
         Condition cond = view.newCondition();
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
@@ -165,7 +144,7 @@ class LockViewHintBreakTest {
         Recording recording = null;
         List<Thread> threads = new ArrayList<>();
         try {
-            MutexGuard<Box> blocker = null;
+            MutexGuard<ExclusionBox> blocker = null;
             if (how == Acquire.LOCK_AFTER_WAITING || how == Acquire.LOCK_INTERRUPTIBLY_AFTER_WAITING) {
                 blocker = m.lock();
             }
@@ -230,7 +209,7 @@ class LockViewHintBreakTest {
                 int id = i;
                 Thread w = start(virtual ^ (i == 1), "waiter" + i, guarded(errors, () -> {
                     if (id == 0) {
-                        try (MutexGuard<Box> g = m.lock()) {
+                        try (MutexGuard<ExclusionBox> g = m.lock()) {
                             g.get().bump();
                         }
                     } else {
@@ -276,13 +255,13 @@ class LockViewHintBreakTest {
     @EnumSource(Vt.class)
     void nonOwnersUnlockingChangeNothing(Vt vt) throws Exception {
         boolean virtual = vt == Vt.VIRTUAL;
-        Mutex<Box> m = new Mutex<>(new Box());
+        Mutex<ExclusionBox> m = new Mutex<>(new ExclusionBox());
         Lock view = m.asLock();
         Condition cond = view.newCondition();
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
         CountDownLatch owning = new CountDownLatch(1);
         CountDownLatch unlock = new CountDownLatch(1);
-        MutexGuard<Box> blocker = m.lock();
+        MutexGuard<ExclusionBox> blocker = m.lock();
         Thread owner = start(virtual, "view-owner", guarded(errors, () -> {
             assertTrue(view.tryLock(10, TimeUnit.SECONDS)); // waits: the hint is queued
             owning.countDown();
@@ -294,7 +273,7 @@ class LockViewHintBreakTest {
         blocker.close();
         assertTrue(owning.await(10, TimeUnit.SECONDS));
         Thread waiter = start(!virtual, "waiter", guarded(errors, () -> {
-            try (MutexGuard<Box> g = m.lock()) {
+            try (MutexGuard<ExclusionBox> g = m.lock()) {
                 g.get().bump();
             }
         }));
@@ -355,7 +334,7 @@ class LockViewHintBreakTest {
         joinAll(List.of(owner, waiter), 10_000, errors);
         assertSettled(m, 2);
         // the former owner, and a thread holding through a guard, are not owners of the view either
-        try (MutexGuard<Box> g = m.lock()) {
+        try (MutexGuard<ExclusionBox> g = m.lock()) {
             int held = state(m);
             assertThrows(IllegalMonitorStateException.class, view::unlock);
             assertEquals(held, state(m));
@@ -371,7 +350,7 @@ class LockViewHintBreakTest {
     static final class CopyOnWriteList extends java.util.concurrent.CopyOnWriteArrayList<String> {
     }
 
-    private static void expectRefused(Mutex<Box> m, Lock view, Condition cond, int word, List<String> failures, String who) {
+    private static void expectRefused(Mutex<ExclusionBox> m, Lock view, Condition cond, int word, List<String> failures, String who) {
         for (ThrowingRunnable op : List.<ThrowingRunnable>of(view::unlock, cond::signal, cond::signalAll,
                 cond::await, () -> cond.awaitNanos(1), cond::awaitUninterruptibly)) {
             try {
@@ -399,7 +378,7 @@ class LockViewHintBreakTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(Fairness.class)
     void everyPathMixedPerFairnessWithInterrupts(Fairness fairness) throws Exception {
-        Mutex<Box> m = Mutex.builder().fairness(fairness).build(new Box());
+        Mutex<ExclusionBox> m = Mutex.builder().fairness(fairness).build(new ExclusionBox());
         Lock view = m.asLock();
         Condition cond = view.newCondition();
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
@@ -433,7 +412,7 @@ class LockViewHintBreakTest {
      * mutex is held again; the uninterruptible paths keep the status, which the next interruptible one
      * turns into an exception.
      */
-    static void mixedWorker(Mutex<Box> m, Lock view, Condition cond, int id, int rounds, AtomicLong done) throws Exception {
+    static void mixedWorker(Mutex<ExclusionBox> m, Lock view, Condition cond, int id, int rounds, AtomicLong done) throws Exception {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         for (int k = 0; k < rounds; k++) {
             switch (r.nextInt(11)) {
@@ -539,25 +518,25 @@ class LockViewHintBreakTest {
                     }
                 }
                 case 7 -> {
-                    try (MutexGuard<Box> g = m.lock()) {
+                    try (MutexGuard<ExclusionBox> g = m.lock()) {
                         g.get().bump();
                         done.incrementAndGet();
                     }
                 }
                 case 8 -> {
-                    m.withLockDo(Box::bump);
+                    m.withLockDo(ExclusionBox::bump);
                     done.incrementAndGet();
                 }
                 case 9 -> {
-                    try (MutexGuard<Box> g = m.lockAsync().join()) {
+                    try (MutexGuard<ExclusionBox> g = m.lockAsync().join()) {
                         g.get().bump();
                         done.incrementAndGet();
                     }
                 }
                 default -> {
-                    Optional<MutexGuard<Box>> g = m.tryLock();
+                    Optional<MutexGuard<ExclusionBox>> g = m.tryLock();
                     if (g.isPresent()) {
-                        try (MutexGuard<Box> h = g.get()) {
+                        try (MutexGuard<ExclusionBox> h = g.get()) {
                             h.get().bump();
                             done.incrementAndGet();
                         }
@@ -578,7 +557,7 @@ class LockViewHintBreakTest {
     @Test
     void everySignalledAwaiterReturnsUnderViewTraffic() throws Exception {
         for (Fairness fairness : Fairness.values()) {
-            Mutex<Box> m = Mutex.builder().fairness(fairness).build(new Box());
+            Mutex<ExclusionBox> m = Mutex.builder().fairness(fairness).build(new ExclusionBox());
             Lock view = m.asLock();
             Condition cond = view.newCondition();
             ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
@@ -620,7 +599,7 @@ class LockViewHintBreakTest {
                                 }
                             }
                         } else {
-                            m.withLockDo(Box::bump);
+                            m.withLockDo(ExclusionBox::bump);
                             done.incrementAndGet();
                         }
                     }
@@ -661,7 +640,7 @@ class LockViewHintBreakTest {
      */
     @Test
     void statisticsCountAcquisitionsAndHoldsAlikeThroughTheView() throws Exception {
-        Mutex<Box> m = Mutex.builder().statistics(true).build(new Box());
+        Mutex<ExclusionBox> m = Mutex.builder().statistics(true).build(new ExclusionBox());
         Lock view = m.asLock();
         Condition cond = view.newCondition();
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
@@ -686,7 +665,7 @@ class LockViewHintBreakTest {
      */
     @Test
     void jfrTogglingUnderTheViewsHintedReleases() throws Exception {
-        Mutex<Box> m = new Mutex<>(new Box());
+        Mutex<ExclusionBox> m = new Mutex<>(new ExclusionBox());
         Lock view = m.asLock();
         Condition cond = view.newCondition();
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
@@ -735,7 +714,7 @@ class LockViewHintBreakTest {
         public static void main(String[] args) throws Exception {
             for (int round = 0; round < 12; round++) {
                 Fairness fairness = Fairness.values()[round % 3];
-                Mutex<Box> m = Mutex.builder().fairness(fairness).build(new Box());
+                Mutex<ExclusionBox> m = Mutex.builder().fairness(fairness).build(new ExclusionBox());
                 Lock view = m.asLock();
                 Condition cond = view.newCondition();
                 AtomicLong done = new AtomicLong();

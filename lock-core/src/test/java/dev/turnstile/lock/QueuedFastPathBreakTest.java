@@ -44,36 +44,14 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class QueuedFastPathBreakTest {
 
-    /** A counter with a non-atomic read-modify-write: lost updates show a broken exclusion. */
-    static final class Box {
-        long n;
-        boolean inside;
 
-        void bump() {
-            if (inside) {
-                throw new AssertionError("two holders inside the critical section");
-            }
-            inside = true;
-            long v = n;
-            if ((v & 15) == 0) {
-                Thread.yield();
-            } else {
-                for (int i = (int) (v & 63); i >= 0; i--) {
-                    Thread.onSpinWait();
-                }
-            }
-            n = v + 1;
-            inside = false;
-        }
-    }
-
-    private static long count(Mutex<Box> m) {
+    private static long count(Mutex<ExclusionBox> m) {
         Long n = m.withLock(b -> b.n);
         return n;
     }
 
     /** The mutex ended free with an empty queue, and its counter saw every counted hold. */
-    private static void assertSettled(Mutex<Box> m, long done) {
+    private static void assertSettled(Mutex<ExclusionBox> m, long done) {
         assertFalse(m.isLocked());
         assertEquals(0, m.queueLength());
         assertEquals(done, count(m));
@@ -89,9 +67,9 @@ class QueuedFastPathBreakTest {
     @Test
     void aQueuedHintReleaseAfterTheLastWaiterTimedOutAndANewOneArmed() throws Exception {
         for (int round = 0; round < 20; round++) {
-            Mutex<Box> m = new Mutex<>(new Box());
-            MutexGuard<Box> first = m.lock();
-            AtomicReference<MutexGuard<Box>> queuedHolder = new AtomicReference<>();
+            Mutex<ExclusionBox> m = new Mutex<>(new ExclusionBox());
+            MutexGuard<ExclusionBox> first = m.lock();
+            AtomicReference<MutexGuard<ExclusionBox>> queuedHolder = new AtomicReference<>();
             CountDownLatch holding = new CountDownLatch(1);
             Thread a = start(round % 2 == 1, "queued-holder", () -> {
                 queuedHolder.set(m.lock()); // waits: its guard's hint is HELD_QUEUED
@@ -101,7 +79,7 @@ class QueuedFastPathBreakTest {
             first.close();
             assertTrue(holding.await(5, TimeUnit.SECONDS), "the queued waiter was not woken");
             a.join(5000);
-            MutexGuard<Box> g = queuedHolder.get();
+            MutexGuard<ExclusionBox> g = queuedHolder.get();
             assertEquals(0, m.queueLength());
 
             // A timed waiter queues (arms SIGNAL) and times out: the queue is empty again.
@@ -113,7 +91,7 @@ class QueuedFastPathBreakTest {
             // A new first waiter arms SIGNAL on the held word; the stale-hinted release must wake it.
             CountDownLatch got = new CountDownLatch(1);
             Thread w = start(round % 3 == 0, "new-first", () -> {
-                try (MutexGuard<Box> h = m.lock()) {
+                try (MutexGuard<ExclusionBox> h = m.lock()) {
                     h.get().bump();
                     got.countDown();
                 }
@@ -135,9 +113,9 @@ class QueuedFastPathBreakTest {
     @Test
     void theLockViewsQueuedHintReleaseAfterTheQueueEmptiedAndANewWaiterArmed() throws Exception {
         for (int round = 0; round < 10; round++) {
-            Mutex<Box> m = new Mutex<>(new Box());
+            Mutex<ExclusionBox> m = new Mutex<>(new ExclusionBox());
             Lock view = m.asLock();
-            MutexGuard<Box> first = m.lock();
+            MutexGuard<ExclusionBox> first = m.lock();
             CountDownLatch holding = new CountDownLatch(1);
             CountDownLatch unlock = new CountDownLatch(1);
             ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
@@ -159,7 +137,7 @@ class QueuedFastPathBreakTest {
 
             CountDownLatch got = new CountDownLatch(1);
             Thread w = start(round % 3 == 0, "new-first", () -> {
-                try (MutexGuard<Box> h = m.lock()) {
+                try (MutexGuard<ExclusionBox> h = m.lock()) {
                     h.get().bump();
                     got.countDown();
                 }
@@ -203,7 +181,7 @@ class QueuedFastPathBreakTest {
      */
     @Test
     void timedWaitersBargersAndQuickTimeoutsAllProgress() throws Exception {
-        Mutex<Box> m = new Mutex<>(new Box());
+        Mutex<ExclusionBox> m = new Mutex<>(new ExclusionBox());
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
         AtomicLong done = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
@@ -215,27 +193,27 @@ class QueuedFastPathBreakTest {
                 for (int k = 0; k < ops; k++) {
                     switch ((id + k) % 4) {
                         case 0 -> {
-                            try (MutexGuard<Box> g = m.lock()) {
+                            try (MutexGuard<ExclusionBox> g = m.lock()) {
                                 g.get().bump();
                             }
                             done.incrementAndGet();
                         }
                         case 1 -> {
-                            m.withLockDo(Box::bump);
+                            m.withLockDo(ExclusionBox::bump);
                             done.incrementAndGet();
                         }
                         case 2 -> {
-                            Optional<MutexGuard<Box>> g = m.tryLock(Duration.ofSeconds(20));
+                            Optional<MutexGuard<ExclusionBox>> g = m.tryLock(Duration.ofSeconds(20));
                             assertTrue(g.isPresent(), "a timed waiter with a 20 s bound never got the lock");
-                            try (MutexGuard<Box> h = g.get()) {
+                            try (MutexGuard<ExclusionBox> h = g.get()) {
                                 h.get().bump();
                             }
                             done.incrementAndGet();
                         }
                         default -> {
-                            Optional<MutexGuard<Box>> g = m.tryLock(Duration.ofNanos(r.nextInt(1, 50_000)));
+                            Optional<MutexGuard<ExclusionBox>> g = m.tryLock(Duration.ofNanos(r.nextInt(1, 50_000)));
                             if (g.isPresent()) {
-                                try (MutexGuard<Box> h = g.get()) {
+                                try (MutexGuard<ExclusionBox> h = g.get()) {
                                     h.get().bump();
                                 }
                                 done.incrementAndGet();
@@ -257,7 +235,7 @@ class QueuedFastPathBreakTest {
     @Test
     void untimedWaitersFinishWhenTrafficStops() throws Exception {
         for (int round = 0; round < 30; round++) {
-            Mutex<Box> m = new Mutex<>(new Box());
+            Mutex<ExclusionBox> m = new Mutex<>(new ExclusionBox());
             ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
             List<Thread> threads = new ArrayList<>();
             int per = 200;
@@ -265,7 +243,7 @@ class QueuedFastPathBreakTest {
                 boolean virtual = (i + round) % 2 == 0;
                 threads.add(start(virtual, "u" + i, guarded(errors, () -> {
                     for (int k = 0; k < per; k++) {
-                        try (MutexGuard<Box> g = m.lock()) {
+                        try (MutexGuard<ExclusionBox> g = m.lock()) {
                             g.get().bump();
                         }
                     }
@@ -350,7 +328,7 @@ class QueuedFastPathBreakTest {
      */
     @Test
     void fifoChurnWithConditionWaitersProgresses() throws Exception {
-        Mutex<Box> m = Mutex.builder().fairness(Fairness.FIFO).build(new Box());
+        Mutex<ExclusionBox> m = Mutex.builder().fairness(Fairness.FIFO).build(new ExclusionBox());
         Condvar c = new Condvar();
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
         AtomicBoolean stop = new AtomicBoolean();
@@ -359,7 +337,7 @@ class QueuedFastPathBreakTest {
         for (int i = 0; i < 2; i++) {
             threads.add(start(i == 1, "awaiter" + i, guarded(errors, () -> {
                 for (int k = 0; k < 200; k++) {
-                    try (MutexGuard<Box> g = m.lock()) {
+                    try (MutexGuard<ExclusionBox> g = m.lock()) {
                         c.await(g, Duration.ofMillis(2));
                         g.get().bump();
                         bumps.incrementAndGet();
@@ -370,7 +348,7 @@ class QueuedFastPathBreakTest {
         for (int i = 0; i < 2; i++) {
             threads.add(start(i == 0, "notifier" + i, guarded(errors, () -> {
                 for (int k = 0; k < 600; k++) {
-                    try (MutexGuard<Box> g = m.lock()) {
+                    try (MutexGuard<ExclusionBox> g = m.lock()) {
                         g.get().bump();
                         bumps.incrementAndGet();
                         c.notifyAllWaiters();
@@ -392,7 +370,7 @@ class QueuedFastPathBreakTest {
      */
     @Test
     void statisticsCountEveryAcquisitionAndHoldOnce() throws Exception {
-        Mutex<Box> m = Mutex.builder().statistics(true).build(new Box());
+        Mutex<ExclusionBox> m = Mutex.builder().statistics(true).build(new ExclusionBox());
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
         AtomicLong acquisitions = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
@@ -403,13 +381,13 @@ class QueuedFastPathBreakTest {
                 for (int k = 0; k < 600; k++) {
                     switch ((id + k) % 7) {
                         case 0 -> {
-                            try (MutexGuard<Box> g = m.lock()) {
+                            try (MutexGuard<ExclusionBox> g = m.lock()) {
                                 g.get().bump();
                             }
                             acquisitions.incrementAndGet();
                         }
                         case 1 -> {
-                            m.withLockDo(Box::bump);
+                            m.withLockDo(ExclusionBox::bump);
                             acquisitions.incrementAndGet();
                         }
                         case 2 -> {
@@ -420,7 +398,7 @@ class QueuedFastPathBreakTest {
                             acquisitions.incrementAndGet();
                         }
                         case 3 -> {
-                            try (MutexGuard<Box> g = m.lockInterruptibly()) {
+                            try (MutexGuard<ExclusionBox> g = m.lockInterruptibly()) {
                                 g.get().bump();
                             }
                             acquisitions.incrementAndGet();
@@ -435,7 +413,7 @@ class QueuedFastPathBreakTest {
                             acquisitions.incrementAndGet();
                         }
                         case 5 -> {
-                            Optional<MutexGuard<Box>> g = m.tryLock();
+                            Optional<MutexGuard<ExclusionBox>> g = m.tryLock();
                             if (g.isPresent()) {
                                 g.get().get().bump();
                                 g.get().close();
@@ -443,7 +421,7 @@ class QueuedFastPathBreakTest {
                             }
                         }
                         default -> {
-                            try (MutexGuard<Box> g = m.lockAsync().get(20, TimeUnit.SECONDS)) {
+                            try (MutexGuard<ExclusionBox> g = m.lockAsync().get(20, TimeUnit.SECONDS)) {
                                 g.get().bump();
                             }
                             acquisitions.incrementAndGet();
@@ -466,8 +444,8 @@ class QueuedFastPathBreakTest {
      */
     @Test
     void jfrTogglingUnderTheQueuedFastPaths() throws Exception {
-        Mutex<Box> m = new Mutex<>(new Box());
-        Mutex<Box> stats = Mutex.builder().statistics(true).build(new Box());
+        Mutex<ExclusionBox> m = new Mutex<>(new ExclusionBox());
+        Mutex<ExclusionBox> stats = Mutex.builder().statistics(true).build(new ExclusionBox());
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
         AtomicBoolean stop = new AtomicBoolean();
         Thread toggler = start(false, "jfr-toggler", () -> {
@@ -488,13 +466,13 @@ class QueuedFastPathBreakTest {
             int id = i;
             threads.add(start(i % 2 == 0, "j" + i, guarded(errors, () -> {
                 for (int k = 0; k < 5000; k++) {
-                    Mutex<Box> target = (k + id) % 3 == 0 ? stats : m;
+                    Mutex<ExclusionBox> target = (k + id) % 3 == 0 ? stats : m;
                     if (k % 2 == 0) {
-                        try (MutexGuard<Box> g = target.lock()) {
+                        try (MutexGuard<ExclusionBox> g = target.lock()) {
                             g.get().bump();
                         }
                     } else {
-                        target.withLockDo(Box::bump);
+                        target.withLockDo(ExclusionBox::bump);
                     }
                     (target == stats ? statsDone : done).incrementAndGet();
                 }
@@ -586,7 +564,7 @@ class QueuedFastPathBreakTest {
     /** bump() and unlockFair() from guards whose hint says queued, and guards closed on another thread. */
     @Test
     void bumpUnlockFairAndHandedOverGuards() throws Exception {
-        Mutex<Box> m = new Mutex<>(new Box());
+        Mutex<ExclusionBox> m = new Mutex<>(new ExclusionBox());
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
         List<Thread> threads = new ArrayList<>();
         AtomicLong done = new AtomicLong();
@@ -597,7 +575,7 @@ class QueuedFastPathBreakTest {
             int id = i;
             threads.add(start(i % 2 == 0, "b" + i, guarded(errors, () -> {
                 for (int k = 0; k < ops; k++) {
-                    MutexGuard<Box> g = m.lock();
+                    MutexGuard<ExclusionBox> g = m.lock();
                     g.get().bump();
                     done.incrementAndGet();
                     switch ((id + k) % 4) {
@@ -644,7 +622,7 @@ class QueuedFastPathBreakTest {
         assertSettled(m, done.get());
     }
 
-    record Handed(MutexGuard<Box> guard, CountDownLatch closed) {
+    record Handed(MutexGuard<ExclusionBox> guard, CountDownLatch closed) {
     }
 
     /** unlockFair of a guard with a queued waiter hands the lock over: nobody can take it in between. */
@@ -683,7 +661,7 @@ class QueuedFastPathBreakTest {
     /** The Lock view: lock/unlock/tryLock/newCondition under contention, and unlock without a hold. */
     @Test
     void lockViewUnderQueuedFastPaths() throws Exception {
-        Mutex<Box> m = new Mutex<>(new Box());
+        Mutex<ExclusionBox> m = new Mutex<>(new ExclusionBox());
         Lock view = m.asLock();
         Condition cond = view.newCondition();
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
@@ -746,14 +724,14 @@ class QueuedFastPathBreakTest {
     /** lockInterruptibly under random interrupts: held only on success, always released, none stuck. */
     @Test
     void lockInterruptiblyWithInterrupts() throws Exception {
-        Mutex<Box> m = new Mutex<>(new Box());
+        Mutex<ExclusionBox> m = new Mutex<>(new ExclusionBox());
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
         AtomicLong done = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             threads.add(start(i % 2 == 0, "i" + i, guarded(errors, () -> {
                 for (int k = 0; k < 3000; k++) {
-                    try (MutexGuard<Box> g = m.lockInterruptibly()) {
+                    try (MutexGuard<ExclusionBox> g = m.lockInterruptibly()) {
                         g.get().bump();
                         done.incrementAndGet();
                     } catch (InterruptedException expected) {
@@ -785,14 +763,14 @@ class QueuedFastPathBreakTest {
     @Test
     void asyncCallbacksMixedWithBlockingLock() throws Exception {
         for (int round = 0; round < 3; round++) {
-            Mutex<Box> m = new Mutex<>(new Box());
+            Mutex<ExclusionBox> m = new Mutex<>(new ExclusionBox());
             ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
             AtomicLong done = new AtomicLong();
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 threads.add(start(i == 1, "blk" + i, guarded(errors, () -> {
                     for (int k = 0; k < 1500; k++) {
-                        try (MutexGuard<Box> g = m.lock()) {
+                        try (MutexGuard<ExclusionBox> g = m.lock()) {
                             g.get().bump();
                         }
                         done.incrementAndGet();
@@ -804,9 +782,9 @@ class QueuedFastPathBreakTest {
                 for (int k = 0; k < 1500; k++) {
                     CompletableFuture<Void> f = new CompletableFuture<>();
                     futures.add(f);
-                    m.lockAsync(new LockCallback<MutexGuard<Box>>() {
+                    m.lockAsync(new LockCallback<MutexGuard<ExclusionBox>>() {
                         @Override
-                        public void onLocked(MutexGuard<Box> g) {
+                        public void onLocked(MutexGuard<ExclusionBox> g) {
                             try {
                                 g.get().bump();
                                 done.incrementAndGet();
@@ -841,9 +819,9 @@ class QueuedFastPathBreakTest {
      */
     @Test
     void ranksAndDeadlockDetectionKeepTheirRecords() throws Exception {
-        Mutex<Box> low = Mutex.builder().name("low").rank(1).build(new Box());
-        Mutex<Box> high = Mutex.builder().name("high").rank(2).build(new Box());
-        Mutex<Box> tracked = Mutex.builder().name("tracked").detectDeadlocks().build(new Box());
+        Mutex<ExclusionBox> low = Mutex.builder().name("low").rank(1).build(new ExclusionBox());
+        Mutex<ExclusionBox> high = Mutex.builder().name("high").rank(2).build(new ExclusionBox());
+        Mutex<ExclusionBox> tracked = Mutex.builder().name("tracked").detectDeadlocks().build(new ExclusionBox());
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -851,7 +829,7 @@ class QueuedFastPathBreakTest {
             threads.add(start(i % 2 == 0, "r" + i, guarded(errors, () -> {
                 for (int k = 0; k < 800; k++) {
                     if ((id + k) % 2 == 0) {
-                        try (MutexGuard<Box> a = low.lock(); MutexGuard<Box> b = high.lock()) {
+                        try (MutexGuard<ExclusionBox> a = low.lock(); MutexGuard<ExclusionBox> b = high.lock()) {
                             a.get().bump();
                             b.get().bump();
                         }
@@ -860,17 +838,17 @@ class QueuedFastPathBreakTest {
                             b.bump();
                             assertThrows(LockOrderViolationException.class, low::lock);
                         });
-                        tracked.withLockDo(Box::bump);
+                        tracked.withLockDo(ExclusionBox::bump);
                     }
                 }
             })));
         }
         joinAll(threads, 40_000, errors);
         assertTrue(Deadlocks.detect().isEmpty(), () -> "phantom deadlock: " + Deadlocks.detect());
-        try (MutexGuard<Box> h = high.lock()) {
+        try (MutexGuard<ExclusionBox> h = high.lock()) {
             assertThrows(LockOrderViolationException.class, low::lock);
         }
-        try (MutexGuard<Box> l = low.lock(); MutexGuard<Box> h = high.lock()) {
+        try (MutexGuard<ExclusionBox> l = low.lock(); MutexGuard<ExclusionBox> h = high.lock()) {
             assertTrue(low.isLocked() && high.isLocked());
         }
         assertFalse(low.isLocked() || high.isLocked() || tracked.isLocked());
@@ -970,7 +948,7 @@ class QueuedFastPathBreakTest {
     /** Every acquisition kind on platform and virtual threads: exclusion and progress. */
     @Test
     void heavyMixedStress() throws Exception {
-        Mutex<Box> m = new Mutex<>(new Box());
+        Mutex<ExclusionBox> m = new Mutex<>(new ExclusionBox());
         AtomicLong queuedSeen = new AtomicLong();
         Condvar c = new Condvar();
         Lock view = m.asLock();
@@ -986,7 +964,7 @@ class QueuedFastPathBreakTest {
                     }
                     switch (r.nextInt(10)) {
                         case 0 -> {
-                            try (MutexGuard<Box> g = m.lock()) {
+                            try (MutexGuard<ExclusionBox> g = m.lock()) {
                                 g.get().bump();
                                 done.incrementAndGet();
                             }
@@ -1020,20 +998,20 @@ class QueuedFastPathBreakTest {
                             }
                         }
                         case 6 -> {
-                            try (MutexGuard<Box> g = m.lockAsync().get(20, TimeUnit.SECONDS)) {
+                            try (MutexGuard<ExclusionBox> g = m.lockAsync().get(20, TimeUnit.SECONDS)) {
                                 g.get().bump();
                                 done.incrementAndGet();
                             }
                         }
                         case 7 -> {
-                            MutexGuard<Box> g = m.lock();
+                            MutexGuard<ExclusionBox> g = m.lock();
                             g.get().bump();
                             done.incrementAndGet();
                             g.bump();
                             g.unlockFair();
                         }
                         case 8 -> {
-                            try (MutexGuard<Box> g = m.lock()) {
+                            try (MutexGuard<ExclusionBox> g = m.lock()) {
                                 c.notifyOne();
                                 c.await(g, Duration.ofNanos(r.nextInt(1, 100_000)));
                                 g.get().bump();
@@ -1041,7 +1019,7 @@ class QueuedFastPathBreakTest {
                             }
                         }
                         default -> {
-                            try (MutexGuard<Box> g = m.lockInterruptibly()) {
+                            try (MutexGuard<ExclusionBox> g = m.lockInterruptibly()) {
                                 g.get().bump();
                                 done.incrementAndGet();
                                 c.notifyAllWaiters();
@@ -1069,7 +1047,7 @@ class QueuedFastPathBreakTest {
     public static final class OneCarrier {
         public static void main(String[] args) throws Exception {
             for (int round = 0; round < 20; round++) {
-                Mutex<Box> m = new Mutex<>(new Box());
+                Mutex<ExclusionBox> m = new Mutex<>(new ExclusionBox());
                 AtomicLong done = new AtomicLong();
                 ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
                 List<Thread> threads = new ArrayList<>();
@@ -1081,7 +1059,7 @@ class QueuedFastPathBreakTest {
                             for (int k = 0; k < 1000; k++) {
                                 switch ((id + k) % 4) {
                                     case 0 -> {
-                                        try (MutexGuard<Box> g = m.lock()) {
+                                        try (MutexGuard<ExclusionBox> g = m.lock()) {
                                             g.get().bump();
                                             done.incrementAndGet();
                                         }
@@ -1091,7 +1069,7 @@ class QueuedFastPathBreakTest {
                                         done.incrementAndGet();
                                     });
                                     case 2 -> {
-                                        Optional<MutexGuard<Box>> g = m.tryLock(Duration.ofSeconds(20));
+                                        Optional<MutexGuard<ExclusionBox>> g = m.tryLock(Duration.ofSeconds(20));
                                         if (g.isEmpty()) {
                                             throw new AssertionError("timed waiter starved");
                                         }

@@ -1,5 +1,9 @@
 package dev.turnstile.lock;
 
+import static dev.turnstile.lock.StateWord.QUEUED;
+import static dev.turnstile.lock.StateWord.SIGNAL;
+import static dev.turnstile.lock.StateWord.PROFILED;
+import static dev.turnstile.lock.StateWord.LOCKED;
 import static dev.turnstile.lock.Workers.awaitUntil;
 import static dev.turnstile.lock.Workers.guarded;
 import static dev.turnstile.lock.Workers.joinAll;
@@ -58,34 +62,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ReadFirstFastPathBreakTest {
-    static final int QUEUED = 1 << 31;
-    static final int SIGNAL = 1 << 30;
-    static final int PROFILED = 1 << 29;
-    static final int LOCKED = 1;
     private static final String LONG_HOLD = "dev.turnstile.LongHold";
 
-    /** A counter with a non-atomic read-modify-write: lost updates and overlaps show a broken exclusion. */
-    static final class Box {
-        long n;
-        boolean inside;
-
-        void bump() {
-            if (inside) {
-                throw new AssertionError("two holders inside the critical section");
-            }
-            inside = true;
-            long v = n;
-            if ((v & 15) == 0) {
-                Thread.yield();
-            } else {
-                for (int i = (int) (v & 31); i >= 0; i--) {
-                    Thread.onSpinWait();
-                }
-            }
-            n = v + 1;
-            inside = false;
-        }
-    }
 
     /** Which threads a test runs on. */
     enum Kind {
@@ -443,7 +421,7 @@ class ReadFirstFastPathBreakTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("fairnessAndKind")
     void stormOfEveryAcquisitionKind(Fairness fairness, Kind kind) throws Exception {
-        Mutex<Box> m = Mutex.builder().fairness(fairness).name("storm").build(new Box());
+        Mutex<ExclusionBox> m = Mutex.builder().fairness(fairness).name("storm").build(new ExclusionBox());
         Lock view = m.asLock();
         Condvar cv = new Condvar();
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
@@ -472,7 +450,7 @@ class ReadFirstFastPathBreakTest {
                     }
                     switch (r.nextInt(13)) {
                         case 0 -> {
-                            try (MutexGuard<Box> g = m.lock()) {
+                            try (MutexGuard<ExclusionBox> g = m.lock()) {
                                 owned.run();
                                 g.get().bump();
                                 bumps.incrementAndGet();
@@ -480,7 +458,7 @@ class ReadFirstFastPathBreakTest {
                             released.run();
                         }
                         case 1 -> {
-                            try (MutexGuard<Box> g = m.lockInterruptibly()) {
+                            try (MutexGuard<ExclusionBox> g = m.lockInterruptibly()) {
                                 owned.run();
                                 g.get().bump();
                                 bumps.incrementAndGet();
@@ -507,9 +485,9 @@ class ReadFirstFastPathBreakTest {
                             released.run();
                         }
                         case 4 -> {
-                            Optional<MutexGuard<Box>> g = m.tryLock(Duration.ofNanos(r.nextInt(1, 100_000)));
+                            Optional<MutexGuard<ExclusionBox>> g = m.tryLock(Duration.ofNanos(r.nextInt(1, 100_000)));
                             if (g.isPresent()) {
-                                try (MutexGuard<Box> h = g.get()) {
+                                try (MutexGuard<ExclusionBox> h = g.get()) {
                                     owned.run();
                                     h.get().bump();
                                     bumps.incrementAndGet();
@@ -518,11 +496,11 @@ class ReadFirstFastPathBreakTest {
                             released.run();
                         }
                         case 5 -> {
-                            Optional<MutexGuard<Box>> g = m.tryLock(Duration.ofSeconds(20));
+                            Optional<MutexGuard<ExclusionBox>> g = m.tryLock(Duration.ofSeconds(20));
                             if (g.isEmpty()) {
                                 throw new AssertionError("a timed waiter with a 20 s bound never got the mutex");
                             }
-                            try (MutexGuard<Box> h = g.get()) {
+                            try (MutexGuard<ExclusionBox> h = g.get()) {
                                 owned.run();
                                 h.get().bump();
                                 bumps.incrementAndGet();
@@ -563,9 +541,9 @@ class ReadFirstFastPathBreakTest {
                         case 8 -> {
                             if (asyncPending.get() < 16) {
                                 asyncPending.incrementAndGet();
-                                m.lockAsync(new LockCallback<MutexGuard<Box>>() {
+                                m.lockAsync(new LockCallback<MutexGuard<ExclusionBox>>() {
                                     @Override
-                                    public void onLocked(MutexGuard<Box> guard) {
+                                    public void onLocked(MutexGuard<ExclusionBox> guard) {
                                         try {
                                             guard.get().bump();
                                             bumps.incrementAndGet();
@@ -586,13 +564,13 @@ class ReadFirstFastPathBreakTest {
                             }
                         }
                         case 9 -> {
-                            try (MutexGuard<Box> g = m.lockAsync().join()) {
+                            try (MutexGuard<ExclusionBox> g = m.lockAsync().join()) {
                                 g.get().bump();
                                 bumps.incrementAndGet();
                             }
                         }
                         case 10 -> {
-                            MutexGuard<Box> g = m.lock();
+                            MutexGuard<ExclusionBox> g = m.lock();
                             try {
                                 owned.run();
                                 g.get().bump();
@@ -609,7 +587,7 @@ class ReadFirstFastPathBreakTest {
                             released.run();
                         }
                         case 11 -> {
-                            try (MutexGuard<Box> g = m.lock()) {
+                            try (MutexGuard<ExclusionBox> g = m.lock()) {
                                 cv.notifyOne();
                                 try {
                                     cv.await(g, Duration.ofNanos(r.nextInt(1, 100_000)));
@@ -623,7 +601,7 @@ class ReadFirstFastPathBreakTest {
                             released.run();
                         }
                         default -> {
-                            try (MutexGuard<Box> g = m.lock()) {
+                            try (MutexGuard<ExclusionBox> g = m.lock()) {
                                 owned.run();
                                 g.get().bump();
                                 bumps.incrementAndGet();
@@ -771,7 +749,7 @@ class ReadFirstFastPathBreakTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void fifoNeverTakenPastAHeadWokenInPlaceUnderChurn(Kind kind) throws Exception {
-        Mutex<Box> m = Mutex.builder().fairness(Fairness.FIFO).build(new Box());
+        Mutex<ExclusionBox> m = Mutex.builder().fairness(Fairness.FIFO).build(new ExclusionBox());
         Lock view = m.asLock();
         Condvar cv = new Condvar();
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
@@ -791,7 +769,7 @@ class ReadFirstFastPathBreakTest {
         for (int i = 0; i < 2; i++) {
             threads.add(start(kind.virtual(i), "awaiter" + i, guarded(errors, () -> {
                 while (System.nanoTime() - end < 0) {
-                    try (MutexGuard<Box> g = m.lock()) {
+                    try (MutexGuard<ExclusionBox> g = m.lock()) {
                         cv.await(g, Duration.ofMillis(1));
                         inside.run();
                     }
@@ -818,12 +796,12 @@ class ReadFirstFastPathBreakTest {
                     }
                     switch (k++ % 4) {
                         case 0 -> {
-                            try (MutexGuard<Box> g = m.lock()) {
+                            try (MutexGuard<ExclusionBox> g = m.lock()) {
                                 inside.run();
                             }
                         }
                         case 1 -> {
-                            try (MutexGuard<Box> g = m.lockInterruptibly()) {
+                            try (MutexGuard<ExclusionBox> g = m.lockInterruptibly()) {
                                 inside.run();
                             }
                         }
@@ -887,7 +865,7 @@ class ReadFirstFastPathBreakTest {
     @ParameterizedTest
     @EnumSource(Fairness.class)
     void statisticsCountEveryFastPathKindUnderContention(Fairness fairness) throws Exception {
-        Mutex<Box> m = Mutex.builder().fairness(fairness).statistics(true).build(new Box());
+        Mutex<ExclusionBox> m = Mutex.builder().fairness(fairness).statistics(true).build(new ExclusionBox());
         Lock view = m.asLock();
         Condvar cv = new Condvar();
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
@@ -900,19 +878,19 @@ class ReadFirstFastPathBreakTest {
                 while (System.nanoTime() - end < 0) {
                     switch (r.nextInt(7)) {
                         case 0 -> {
-                            try (MutexGuard<Box> g = m.lock()) {
+                            try (MutexGuard<ExclusionBox> g = m.lock()) {
                                 g.get().bump();
                             }
                             acquisitions.incrementAndGet();
                         }
                         case 1 -> {
-                            try (MutexGuard<Box> g = m.lockInterruptibly()) {
+                            try (MutexGuard<ExclusionBox> g = m.lockInterruptibly()) {
                                 g.get().bump();
                             }
                             acquisitions.incrementAndGet();
                         }
                         case 2 -> {
-                            m.withLockDo(Box::bump);
+                            m.withLockDo(ExclusionBox::bump);
                             acquisitions.incrementAndGet();
                         }
                         case 3 -> {
@@ -932,7 +910,7 @@ class ReadFirstFastPathBreakTest {
                             acquisitions.incrementAndGet();
                         }
                         case 5 -> {
-                            Optional<MutexGuard<Box>> g = m.tryLock(Duration.ofNanos(r.nextInt(1, 50_000)));
+                            Optional<MutexGuard<ExclusionBox>> g = m.tryLock(Duration.ofNanos(r.nextInt(1, 50_000)));
                             if (g.isPresent()) {
                                 g.get().get().bump();
                                 g.get().close();
@@ -940,7 +918,7 @@ class ReadFirstFastPathBreakTest {
                             }
                         }
                         default -> {
-                            try (MutexGuard<Box> g = m.lock()) {
+                            try (MutexGuard<ExclusionBox> g = m.lock()) {
                                 cv.notifyOne();
                                 cv.await(g, Duration.ofNanos(r.nextInt(1, 50_000)));
                                 g.get().bump();
@@ -969,7 +947,7 @@ class ReadFirstFastPathBreakTest {
     @EnumSource(Fairness.class)
     void jfrProfiledMutexReportsEveryHoldTakenThroughTheFastPathKinds(Fairness fairness) throws Exception {
         String name = "read-first-jfr-" + fairness;
-        Mutex<Box> m = Mutex.builder().fairness(fairness).name(name).build(new Box());
+        Mutex<ExclusionBox> m = Mutex.builder().fairness(fairness).name(name).build(new ExclusionBox());
         Lock view = m.asLock();
         int each = 10;
         Path file = Files.createTempFile("read-first", ".jfr");
@@ -977,21 +955,21 @@ class ReadFirstFastPathBreakTest {
             try (Recording r = new Recording()) {
                 r.enable(LONG_HOLD).withThreshold(Duration.ZERO);
                 r.start();
-                MutexGuard<Box> held = m.lock(); // not profiled yet: this hold is not reported
-                Thread waiter = start(true, "waiter", () -> m.withLockDo(Box::bump)); // profiles it; reported
+                MutexGuard<ExclusionBox> held = m.lock(); // not profiled yet: this hold is not reported
+                Thread waiter = start(true, "waiter", () -> m.withLockDo(ExclusionBox::bump)); // profiles it; reported
                 awaitUntil(() -> m.queueLength() == 1 && (StateWord.of(m) & PROFILED) != 0);
                 held.close();
                 waiter.join(10_000);
                 assertFalse(waiter.isAlive(), "the waiter finished");
                 assertEquals(hex(PROFILED), hex(StateWord.of(m)), "profiled, free, nobody queued");
                 for (int k = 0; k < each; k++) {
-                    try (MutexGuard<Box> g = m.lock()) {
+                    try (MutexGuard<ExclusionBox> g = m.lock()) {
                         g.get().bump();
                     }
-                    try (MutexGuard<Box> g = m.lockInterruptibly()) {
+                    try (MutexGuard<ExclusionBox> g = m.lockInterruptibly()) {
                         g.get().bump();
                     }
-                    m.withLockDo(Box::bump);
+                    m.withLockDo(ExclusionBox::bump);
                     m.update(b -> b);
                     view.lock();
                     view.unlock();

