@@ -779,10 +779,10 @@ public final class Mutex<T> extends RawLock {
      * meanwhile, one more from the word found. Under contention the queue is rarely empty, and a
      * holder that keeps its processor takes and releases the mutex many times between two wake-ups
      * of the queue's head: on this path each of those costs about what an uncontended one does.
-     * The word is read first rather than guessed: a compare-and-set that expects {@code 0} failed on
-     * 56–75 % of the acquisitions of a contended lockbench run, which found the mutex free with
-     * waiters queued, and a failed one costs as much as one that succeeds. The current thread
-     * becomes the owner.
+     * The word is read first rather than guessed: a compare-and-set that expected {@code 0} failed on
+     * 56–74 % of the acquisitions of a contended lockbench run (the mutex free, waiters queued), each
+     * failure a second atomic operation, and the read costs nothing measurable uncontended
+     * ({@code docs/architecture.md}). The current thread becomes the owner.
      *
      * @return the state word the acquisition left, or 0 if the mutex was not free
      */
