@@ -543,15 +543,15 @@ public final class Mutex<T> extends RawLock {
     }
 
     /**
-     * The asynchronous fast path: the guard of a mutex taken for {@code holds} from the word read, as
-     * {@link #takeNow()} takes it (free, not profiled, and unqueued or barging), or {@code null}. A
-     * queued node would be granted at once in that case too: this saves the node and the delivery.
+     * The asynchronous fast path: the guard of a mutex taken for {@code holds} as {@link #takeFree()}
+     * takes it, or {@code null}. A queued node would be granted at once in that case too: this saves
+     * the node and the delivery.
      */
     private MutexGuard<T> grantIfFree(HeldLocks holds) {
         if (!isDeliveringGrants()) {
-            int s = state();
-            if (mayTakeNow(s) && casLockBits(s, LOCKED)) {
-                return new MutexGuard<>(this, recordHold(holds, EXCLUSIVE), s | LOCKED);
+            int held = takeFree();
+            if (held != 0) {
+                return new MutexGuard<>(this, recordHold(holds, EXCLUSIVE), held);
             }
         }
         return null;
@@ -773,33 +773,45 @@ public final class Mutex<T> extends RawLock {
     }
 
     /**
-     * The blocking acquisitions' fast path: reads the word, and if the mutex is free and either
-     * nobody is queued or the policy lets arrivals barge (any but FIFO), takes it with one
-     * compare-and-set from that word, as the core's own first attempt would; if the word changed
-     * meanwhile, one more from the word found. Under contention the queue is rarely empty, and a
-     * holder that keeps its processor takes and releases the mutex many times between two wake-ups
-     * of the queue's head: on this path each of those costs about what an uncontended one does.
-     * The word is read first rather than guessed: a compare-and-set that expected {@code 0} failed on
-     * 56–74 % of the acquisitions of a contended lockbench run (the mutex free, waiters queued), each
-     * failure a second atomic operation, and the read costs nothing measurable uncontended
-     * ({@code docs/architecture.md}). The current thread becomes the owner.
+     * The blocking acquisitions' fast path: {@link #takeFree()}, and the current thread becomes the
+     * owner. Under contention the queue is rarely empty, and a holder that keeps its processor takes
+     * and releases the mutex many times between two wake-ups of the queue's head: on this path each
+     * of those costs about what an uncontended one does.
      *
      * @return the state word the acquisition left, or 0 if the mutex was not free
      */
     private int takeNow() {
+        int held = takeFree();
+        if (held != 0) {
+            setExclusiveOwnerThread(Thread.currentThread());
+        }
+        return held;
+    }
+
+    /**
+     * Both fast paths' acquisition: reads the word, and if the mutex is free, not profiled, and either
+     * nobody is queued or the policy lets arrivals barge (any but FIFO), takes it with one
+     * compare-and-set from that word, as the core's own first attempt would; if the word changed
+     * meanwhile, one more from the word found. The word is read first rather than guessed: a
+     * compare-and-set that expected {@code 0} failed on 56–74 % of the acquisitions of a contended
+     * lockbench run (the mutex free, waiters queued), each failure a second atomic operation, and the
+     * read costs nothing measurable uncontended ({@code docs/architecture.md}). Records no owner.
+     *
+     * @return the state word the acquisition left (what the release expects), or 0 if not taken
+     */
+    private int takeFree() {
         int s = state();
-        if (mayTakeNow(s)) {
+        if (mayTakeFree(s)) {
             int found = exchangeLockBits(s, LOCKED);
-            if (found == s || mayTakeNow(found) && casLockBits(found, LOCKED)) {
-                setExclusiveOwnerThread(Thread.currentThread());
+            if (found == s || mayTakeFree(found) && casLockBits(found, LOCKED)) {
                 return found | LOCKED;
             }
         }
         return 0;
     }
 
-    /** Whether {@link #takeNow()} may take the mutex from word {@code s}: free, not profiled, and unqueued or barging. */
-    private boolean mayTakeNow(int s) {
+    /** Whether {@link #takeFree()} may take the mutex from word {@code s}: free, not profiled, and unqueued or barging. */
+    private boolean mayTakeFree(int s) {
         return s == 0 || (s & (LOCKED | PROFILED)) == 0 && bargesPastQueue(EXCLUSIVE);
     }
 

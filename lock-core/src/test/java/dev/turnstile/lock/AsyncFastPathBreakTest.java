@@ -39,7 +39,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Attacks on a1b4231: the asynchronous fast path ({@code Mutex.grantIfFree}, behind
  * {@link Mutex#lockAsync()}, {@link Mutex#lockAsync(LockOwner)} and {@link Mutex#lockIfFree}) takes
- * the mutex from the word it read when {@code mayTakeNow} allows it, that is also past queued
+ * the mutex from the word it read when {@code mayTakeFree} allows it, that is also past queued
  * waiters when the policy lets arrivals barge, and its guard's release expects {@code QUEUED} if it
  * was set.
  *

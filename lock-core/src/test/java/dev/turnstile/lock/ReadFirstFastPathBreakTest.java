@@ -44,9 +44,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Attacks on 7cf5656: {@code Mutex.takeNow()} (the fast path of {@code lock()},
+ * Attacks on 7cf5656: {@code Mutex.takeNow()}, through {@code takeFree()} (the fast path of {@code lock()},
  * {@code lockInterruptibly()}, {@code withLock}, {@code update} and the {@code asLock()} view) reads
- * the state word first and, if {@code mayTakeNow} (0, or free, not PROFILED and barging), CASes from
+ * the state word first and, if {@code mayTakeFree} (0, or free, not PROFILED and barging), CASes from
  * that word, then once more from the word found; it returns {@code found | LOCKED}, the hint the
  * release expects.
  *
