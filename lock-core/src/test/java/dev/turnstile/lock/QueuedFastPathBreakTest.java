@@ -375,58 +375,12 @@ class QueuedFastPathBreakTest {
         AtomicLong acquisitions = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
         Lock view = m.asLock();
+        Condvar cv = new Condvar();
         for (int i = 0; i < 4; i++) {
             int id = i;
             threads.add(start(i % 2 == 1, "s" + i, guarded(errors, () -> {
                 for (int k = 0; k < 600; k++) {
-                    switch ((id + k) % 7) {
-                        case 0 -> {
-                            try (MutexGuard<ExclusionBox> g = m.lock()) {
-                                g.get().bump();
-                            }
-                            acquisitions.incrementAndGet();
-                        }
-                        case 1 -> {
-                            m.withLockDo(ExclusionBox::bump);
-                            acquisitions.incrementAndGet();
-                        }
-                        case 2 -> {
-                            m.update(b -> {
-                                b.bump();
-                                return b;
-                            });
-                            acquisitions.incrementAndGet();
-                        }
-                        case 3 -> {
-                            try (MutexGuard<ExclusionBox> g = m.lockInterruptibly()) {
-                                g.get().bump();
-                            }
-                            acquisitions.incrementAndGet();
-                        }
-                        case 4 -> {
-                            view.lock();
-                            try {
-                                m.value().bump();
-                            } finally {
-                                view.unlock();
-                            }
-                            acquisitions.incrementAndGet();
-                        }
-                        case 5 -> {
-                            Optional<MutexGuard<ExclusionBox>> g = m.tryLock();
-                            if (g.isPresent()) {
-                                g.get().get().bump();
-                                g.get().close();
-                                acquisitions.incrementAndGet();
-                            }
-                        }
-                        default -> {
-                            try (MutexGuard<ExclusionBox> g = m.lockAsync().get(20, TimeUnit.SECONDS)) {
-                                g.get().bump();
-                            }
-                            acquisitions.incrementAndGet();
-                        }
-                    }
+                    acquisitions.addAndGet(AcquisitionKinds.bumpOnce(m, view, cv, (id + k) % AcquisitionKinds.COUNT));
                 }
             })));
         }

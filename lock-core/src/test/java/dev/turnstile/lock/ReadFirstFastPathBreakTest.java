@@ -876,56 +876,7 @@ class ReadFirstFastPathBreakTest {
             threads.add(start(i % 2 == 1, "p" + i, guarded(errors, () -> {
                 ThreadLocalRandom r = ThreadLocalRandom.current();
                 while (System.nanoTime() - end < 0) {
-                    switch (r.nextInt(7)) {
-                        case 0 -> {
-                            try (MutexGuard<ExclusionBox> g = m.lock()) {
-                                g.get().bump();
-                            }
-                            acquisitions.incrementAndGet();
-                        }
-                        case 1 -> {
-                            try (MutexGuard<ExclusionBox> g = m.lockInterruptibly()) {
-                                g.get().bump();
-                            }
-                            acquisitions.incrementAndGet();
-                        }
-                        case 2 -> {
-                            m.withLockDo(ExclusionBox::bump);
-                            acquisitions.incrementAndGet();
-                        }
-                        case 3 -> {
-                            m.update(b -> {
-                                b.bump();
-                                return b;
-                            });
-                            acquisitions.incrementAndGet();
-                        }
-                        case 4 -> {
-                            view.lock();
-                            try {
-                                m.value().bump();
-                            } finally {
-                                view.unlock();
-                            }
-                            acquisitions.incrementAndGet();
-                        }
-                        case 5 -> {
-                            Optional<MutexGuard<ExclusionBox>> g = m.tryLock(Duration.ofNanos(r.nextInt(1, 50_000)));
-                            if (g.isPresent()) {
-                                g.get().get().bump();
-                                g.get().close();
-                                acquisitions.incrementAndGet();
-                            }
-                        }
-                        default -> {
-                            try (MutexGuard<ExclusionBox> g = m.lock()) {
-                                cv.notifyOne();
-                                cv.await(g, Duration.ofNanos(r.nextInt(1, 50_000)));
-                                g.get().bump();
-                            }
-                            acquisitions.addAndGet(2); // the lock and the re-acquisition
-                        }
-                    }
+                    acquisitions.addAndGet(AcquisitionKinds.bumpOnce(m, view, cv, r.nextInt(AcquisitionKinds.COUNT)));
                 }
             })));
         }
