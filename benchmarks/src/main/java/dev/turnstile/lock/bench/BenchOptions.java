@@ -65,7 +65,7 @@ final class BenchOptions {
               --mix-locks N          locks in the read-heavy mixes [2]
               --async / --no-async   the async mode: tasks on a fixed pool, over the regimes [on]
               --no-regimes           skip the exclusive regimes
-              --async-pool P         threads of the async mode's pool [available processors]
+              --async-pool P         threads of the async mode's pool (one FIFO queue) [available processors]
               --contenders LIST      which contenders, by id [all]; --list shows them
               --list                 list the contenders and exit
               --out DIR              where the timestamped run folders go [results]

@@ -6,16 +6,47 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * One round of the async mode: T tasks on a fixed pool, each doing its operations one at a time.
- * An operation requests a lock; if the future is already complete the task runs its critical section
- * at once, otherwise it records the wait when the grant arrives. After each operation the task
- * resubmits itself to the pool, so tasks interleave as waiters would in a server.
+ * One round of the async mode: T tasks on a fixed pool ({@link #newPool}), each doing its
+ * operations one at a time. An operation requests a lock; if the future is already complete the
+ * task runs its critical section at once, otherwise it records the wait when the grant arrives.
+ * After each operation the task resubmits itself to the pool, behind every task already waiting
+ * there, so tasks interleave as requests would in a server.
  */
 final class AsyncRound {
     private AsyncRound() {
+    }
+
+    /**
+     * The pool the async rounds run on: {@code threads} threads taking tasks from one FIFO queue, so
+     * that a task that has done an operation runs again only after every task queued before it, and
+     * no task can keep a thread to itself; what the round measures is then the lock's scheduling,
+     * not the pool's. The same for every contender.
+     *
+     * <p>A {@code ForkJoinPool} does not give that. A task resubmitted with {@code execute} from a
+     * worker goes onto that worker's own queue, which the worker drains before it looks at any
+     * other; one resubmitted with {@code externalSubmit} lands in a submission queue that the worker
+     * then keeps polling. With a lock whose acquisitions rarely wait, two tasks kept the two workers
+     * of a 2-core run to themselves while the other thirty sat queued with no operation done (both
+     * mutexes unlocked and unqueued when the first task finished; Jain's index 0.03–0.06 in such
+     * rounds). One event loop per thread, each task bound to one, keeps the tasks of a loop even,
+     * but not the loops: a loop whose thread the OS runs less falls behind (on a busy 2-core
+     * machine one loop's tasks had done 7,787 operations when the other's first reached 20,000).
+     *
+     * @param threads how many threads
+     * @return the pool; daemon threads, so that a stuck round cannot keep the JVM alive
+     */
+    static ExecutorService newPool(int threads) {
+        AtomicInteger next = new AtomicInteger();
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "lockbench-async-" + next.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     static RoundResult run(AsyncLockTable table, Scenario s, ExecutorService pool, long seed, long timeoutNanos)

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
@@ -62,8 +61,7 @@ public final class ScenarioRunner {
      */
     public Result run(Contender contender, Scenario s) throws InterruptedException {
         if (s.workers() == WorkerKind.ASYNC) {
-            ExecutorService pool = new ForkJoinPool(asyncPoolSize, ForkJoinPool.defaultForkJoinWorkerThreadFactory,
-                    null, true);
+            ExecutorService pool = AsyncRound.newPool(asyncPoolSize);
             try (AsyncLockTable table = contender.async().apply(s.locks())) {
                 return measure(contender, s, rs -> AsyncRound.run(table, s, pool, rs, roundTimeoutNanos), true, "");
             } finally {
