@@ -21,22 +21,29 @@ import org.HdrHistogram.Histogram;
  */
 public final class ProbedLockTable<L> implements LockTable {
     private final Object[] locks;
-    private final Function<L, Lock> view;
+    /**
+     * Each lock's {@link Lock}, fetched once, as a caller keeps the {@code Lock} it uses: a view
+     * fetched at every acquisition would also time the fetch (for {@code Mutex.asLock()}, a read of
+     * the wait queue, whose cache line every contended acquisition writes).
+     */
+    private final Lock[] views;
     private final Predicate<L> held;
     private final GuardedCounters counters;
 
     /**
      * @param count   the number of locks
      * @param factory makes lock {@code i}
-     * @param view    the {@link Lock} to acquire (called on every acquisition, so a view may be lazy)
+     * @param view    the {@link Lock} to acquire (called once per lock)
      * @param held    whether a lock is held right now
      */
     public ProbedLockTable(int count, IntFunction<L> factory, Function<L, Lock> view, Predicate<L> held) {
         this.locks = new Object[count];
+        this.views = new Lock[count];
         for (int i = 0; i < count; i++) {
-            locks[i] = factory.apply(i);
+            L lock = factory.apply(i);
+            locks[i] = lock;
+            views[i] = view.apply(lock);
         }
-        this.view = view;
         this.held = held;
         this.counters = new GuardedCounters(count);
     }
@@ -63,15 +70,8 @@ public final class ProbedLockTable<L> implements LockTable {
 
     @SuppressWarnings("unchecked")
     private Lock acquire(int slot, Histogram waits) {
-        L l = (L) locks[slot];
-        Lock lock = view.apply(l);
-        if (held.test(l)) {
-            long start = System.nanoTime();
-            lock.lock();
-            waits.recordValue(System.nanoTime() - start);
-        } else {
-            lock.lock();
-        }
+        Lock lock = views[slot];
+        SlowPathTimer.lock(held.test((L) locks[slot]), lock, waits);
         return lock;
     }
 

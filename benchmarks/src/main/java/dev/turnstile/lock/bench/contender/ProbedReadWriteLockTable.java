@@ -16,7 +16,9 @@ import org.HdrHistogram.Histogram;
  */
 public final class ProbedReadWriteLockTable<L> implements LockTable {
     private final Object[] locks;
-    private final Function<L, ReadWriteLock> view;
+    /** Each lock's read and write {@link Lock}, fetched once (see {@link ProbedLockTable}'s views). */
+    private final Lock[] readLocks;
+    private final Lock[] writeLocks;
     private final Predicate<L> writeHeld;
     private final Predicate<L> anyHeld;
     private final GuardedCounters counters;
@@ -28,10 +30,15 @@ public final class ProbedReadWriteLockTable<L> implements LockTable {
     public ProbedReadWriteLockTable(int count, IntFunction<L> factory, Function<L, ReadWriteLock> view,
                                     Predicate<L> writeHeld, Predicate<L> anyHeld) {
         this.locks = new Object[count];
+        this.readLocks = new Lock[count];
+        this.writeLocks = new Lock[count];
         for (int i = 0; i < count; i++) {
-            locks[i] = factory.apply(i);
+            L lock = factory.apply(i);
+            locks[i] = lock;
+            ReadWriteLock rw = view.apply(lock);
+            readLocks[i] = rw.readLock();
+            writeLocks[i] = rw.writeLock();
         }
-        this.view = view;
         this.writeHeld = writeHeld;
         this.anyHeld = anyHeld;
         this.counters = new GuardedCounters(count);
@@ -40,9 +47,8 @@ public final class ProbedReadWriteLockTable<L> implements LockTable {
     @Override
     @SuppressWarnings("unchecked")
     public void increment(int slot, Histogram waits) {
-        L l = (L) locks[slot];
-        Lock lock = view.apply(l).writeLock();
-        timedLock(lock, anyHeld.test(l), waits);
+        Lock lock = writeLocks[slot];
+        SlowPathTimer.lock(anyHeld.test((L) locks[slot]), lock, waits);
         try {
             counters.increment(slot);
         } finally {
@@ -53,23 +59,12 @@ public final class ProbedReadWriteLockTable<L> implements LockTable {
     @Override
     @SuppressWarnings("unchecked")
     public long read(int slot, Histogram waits) {
-        L l = (L) locks[slot];
-        Lock lock = view.apply(l).readLock();
-        timedLock(lock, writeHeld.test(l), waits);
+        Lock lock = readLocks[slot];
+        SlowPathTimer.lock(writeHeld.test((L) locks[slot]), lock, waits);
         try {
             return counters.get(slot);
         } finally {
             lock.unlock();
-        }
-    }
-
-    private static void timedLock(Lock lock, boolean wouldWait, Histogram waits) {
-        if (wouldWait) {
-            long start = System.nanoTime();
-            lock.lock();
-            waits.recordValue(System.nanoTime() - start);
-        } else {
-            lock.lock();
         }
     }
 

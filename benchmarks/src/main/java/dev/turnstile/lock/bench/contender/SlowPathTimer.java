@@ -1,12 +1,12 @@
 package dev.turnstile.lock.bench.contender;
 
+import java.util.concurrent.locks.Lock;
 import java.util.function.Function;
 import org.HdrHistogram.Histogram;
 
 /**
- * Acquires a lock through a guard-returning call and records the wait only on the slow path: when
- * the caller's probe said the lock was held in a conflicting mode on arrival (see
- * {@link ProbedLockTable} for why a probe).
+ * Acquires a lock and records the wait only on the slow path: when the caller's probe said the lock
+ * was held in a conflicting mode on arrival (see {@link ProbedLockTable} for why a probe).
  */
 final class SlowPathTimer {
     private SlowPathTimer() {
@@ -30,5 +30,15 @@ final class SlowPathTimer {
             waits.recordValue(System.nanoTime() - start);
         }
         return guard;
+    }
+
+    /** {@link Lock#lock()} on {@code lock}, timed into {@code waits} if {@code wouldWait}. */
+    static void lock(boolean wouldWait, Lock lock, Histogram waits) {
+        acquire(wouldWait, lock, SlowPathTimer::locked, waits);
+    }
+
+    private static Lock locked(Lock lock) {
+        lock.lock();
+        return lock;
     }
 }
