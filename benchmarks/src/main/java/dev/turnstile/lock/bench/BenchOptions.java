@@ -38,7 +38,8 @@ final class BenchOptions {
             operations each worker had done when the first one finished (worst round); thread parks over
             the measured rounds (JFR jdk.ThreadPark, threshold 0, no stack traces, the benchmark's own
             latches left out; with virtual or async workers these are the carrier/pool threads' parks),
-            total and per 1M acquisitions; rounds stopped at the round cap; the sum check.
+            total and per 1M acquisitions; bytes allocated per operation by all threads over the
+            measured rounds; rounds stopped at the round cap; the sum check.
             Writes a terminal table and RESULTS/<timestamp>/lockbench.{csv,json,html}, lockbench-runs.csv and
             SVG charts, with the date, commit, JVM, machine and command line; RESULTS/latest points there.
 

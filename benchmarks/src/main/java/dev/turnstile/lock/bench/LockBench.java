@@ -227,6 +227,9 @@ public final class LockBench {
                 + " parks on the benchmark's own CountDownLatches left out). A virtual thread parks without that event,"
                 + " so with virtual and async workers the count is the carrier/pool threads' parks"
                 : "not counted (--no-jfr)");
+        m.put("allocation", "bytes allocated by all of the contender's JVM threads over the measured rounds"
+                + " (ThreadMXBean.getTotalThreadAllocatedBytes), per operation: the lock's allocations and the"
+                + " harness's, which are the same for every contender of a kind");
         return new RunMetadata(m);
     }
 

@@ -47,6 +47,8 @@ class LockBenchTest {
         assertTrue(json.startsWith("{\n  \"meta\""));
         assertTrue(Files.exists(dir.resolve("lockbench-throughput.svg")));
         assertFalse(json.contains("\"parks\": -1"), "parks were counted in every run");
+        assertEquals(rows, occurrences(json, "\"allocatedBytes\": "), "allocation is reported for every run");
+        assertFalse(json.contains("\"allocatedBytes\": -1"), "and was measured in every run");
     }
 
     @Test
@@ -82,7 +84,7 @@ class LockBenchTest {
     @Test
     void resultSurvivesTheForkProtocol() {
         Result r = new Result("c", "C (x)", true, 2, "read 90%", "virtual", 2, 90, 32, 1000, 3, 96000, 1.5, 2.25, 3.125,
-                7, 0, 200, 300, 400, 5, 10, 0.75, 1, 4, 350, false, 1234, true, "hand-offs 3, wake-ups 4");
+                7, 0, 200, 300, 400, 5, 10, 0.75, 1, 4, 350, false, 1234, 5_678_000, true, "hand-offs 3, wake-ups 4");
         assertEquals(r, Result.fromLine(r.toLine()));
     }
 

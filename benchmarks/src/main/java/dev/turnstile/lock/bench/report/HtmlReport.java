@@ -103,6 +103,7 @@ public final class HtmlReport {
                 .append(esc(report.baselineLabel())).append(reps ? "<br>median [min–max]" : "")
                 .append("</th><th rowspan=\"2\">waited<br>(share)</th><th colspan=\"4\">wait ").append(esc(Report.WAIT_POPULATION))
                 .append("</th><th rowspan=\"2\">Jain</th><th rowspan=\"2\">parks</th><th rowspan=\"2\">parks per<br>1M acq.</th>")
+                .append("<th rowspan=\"2\">bytes<br>per op</th>")
                 .append("<th rowspan=\"2\">capped<br>rounds</th><th rowspan=\"2\">warm-up<br>rounds").append(reps ? " (median)" : "")
                 .append("</th><th rowspan=\"2\">warm-up<br>capped</th><th rowspan=\"2\">sum</th></tr>\n")
                 .append("<tr><th>p50</th><th>p99</th><th>p99.9</th><th>max</th></tr>\n");
@@ -112,7 +113,7 @@ public final class HtmlReport {
         String previous = "";
         for (Summary s : byScenario) {
             if (!s.scenario().equals(previous)) {
-                html.append("<tr class=\"block\"><th colspan=\"16\">").append(esc(s.scenario())).append("</th></tr>\n");
+                html.append("<tr class=\"block\"><th colspan=\"17\">").append(esc(s.scenario())).append("</th></tr>\n");
                 previous = s.scenario();
             }
             double low = reps ? s.opsPerMsMin() : s.slowestRound();
@@ -131,6 +132,7 @@ public final class HtmlReport {
             }
             html.append("</td><td>").append(String.format(Locale.ROOT, "%.3f", s.jain()))
                     .append("</td><td>").append(count(s.parks())).append("</td><td>").append(count(s.parksPerMillion()))
+                    .append("</td><td>").append(TerminalTable.bytes(s.allocatedPerOp()))
                     .append("</td><td>").append(s.cappedRounds()).append("</td><td>")
                     .append(String.format(Locale.ROOT, "%.0f", s.warmupRounds())).append("</td><td>")
                     .append(s.warmupCapped() == 0 ? "no" : s.warmupCapped() + " of " + s.reps()).append("</td><td>")

@@ -39,6 +39,9 @@ import java.util.Locale;
  * @param warmupSteady whether the warm-up ended steady rather than at its time cap
  * @param parks       JFR {@code jdk.ThreadPark} events during the measured rounds (see
  *                    {@code ParkCounter}), or -1 when not counted
+ * @param allocatedBytes bytes the JVM's threads allocated during the measured rounds (all of them:
+ *                    workers, carriers, pool threads and the harness's own, which allocates little
+ *                    per operation), or -1 when the JVM cannot tell
  * @param sumOk       whether every round's counters added up
  * @param lockStats   what the locks counted about themselves over the scenario, warm-up included
  *                    (Turnstile: hand-offs and wake-ups), or empty
@@ -48,8 +51,8 @@ public record Result(String contender, String label, boolean turnstile, int rep,
                      double opsPerMsMin, double opsPerMsMedian, double opsPerMsMax,
                      long waited, long waitP50, long waitP99, long waitP999, long waitMax,
                      long fairMin, long fairMax, double jain, int cappedRounds,
-                     int warmupRounds, long warmupMs, boolean warmupSteady, long parks, boolean sumOk,
-                     String lockStats) {
+                     int warmupRounds, long warmupMs, boolean warmupSteady, long parks, long allocatedBytes,
+                     boolean sumOk, String lockStats) {
 
     /** Column names, in the order of {@link #fields()}; the wait columns say their population. */
     public static final List<String> COLUMNS = List.of(
@@ -57,7 +60,7 @@ public record Result(String contender, String label, boolean turnstile, int rep,
             "opsPerWorker", "rounds", "opsDone", "opsPerMsMin", "opsPerMsMedian", "opsPerMsMax",
             "waitedAcquisitions", "allAcqWaitP50ns", "allAcqWaitP99ns", "allAcqWaitP999ns", "allAcqWaitMaxNs",
             "fairMin", "fairMax", "jain", "cappedRounds", "warmupRounds", "warmupMs", "warmupSteady", "parks",
-            "sumOk", "lockStats");
+            "allocatedBytes", "sumOk", "lockStats");
 
     /** Whether wait times were measured for this contender. */
     public boolean waitsMeasured() {
@@ -74,12 +77,17 @@ public record Result(String contender, String label, boolean turnstile, int rep,
         return parks < 0 ? Double.NaN : parks * 1e6 / Math.max(1, opsDone);
     }
 
+    /** Bytes allocated per operation over the measured rounds, NaN when not measured. */
+    public double allocatedPerOp() {
+        return allocatedBytes < 0 ? Double.NaN : (double) allocatedBytes / Math.max(1, opsDone);
+    }
+
     /** The same run as repetition {@code rep}. */
     public Result withRep(int rep) {
         return new Result(contender, label, turnstile, rep, workload, workers, locks, readPercent, workerCount,
                 opsPerWorker, rounds, opsDone, opsPerMsMin, opsPerMsMedian, opsPerMsMax, waited, waitP50, waitP99,
                 waitP999, waitMax, fairMin, fairMax, jain, cappedRounds, warmupRounds, warmupMs, warmupSteady, parks,
-                sumOk, lockStats);
+                allocatedBytes, sumOk, lockStats);
     }
 
     /** The same run with the locks' own counts. */
@@ -87,7 +95,7 @@ public record Result(String contender, String label, boolean turnstile, int rep,
         return new Result(contender, label, turnstile, rep, workload, workers, locks, readPercent, workerCount,
                 opsPerWorker, rounds, opsDone, opsPerMsMin, opsPerMsMedian, opsPerMsMax, waited, waitP50, waitP99,
                 waitP999, waitMax, fairMin, fairMax, jain, cappedRounds, warmupRounds, warmupMs, warmupSteady, parks,
-                sumOk, stats);
+                allocatedBytes, sumOk, stats);
     }
 
     /** The values as strings, in {@link #COLUMNS} order (CSV and the fork protocol). */
@@ -98,8 +106,8 @@ public record Result(String contender, String label, boolean turnstile, int rep,
                 num(opsPerMsMedian), num(opsPerMsMax), Long.toString(waited), Long.toString(waitP50),
                 Long.toString(waitP99), Long.toString(waitP999), Long.toString(waitMax), Long.toString(fairMin),
                 Long.toString(fairMax), num(jain), Integer.toString(cappedRounds), Integer.toString(warmupRounds),
-                Long.toString(warmupMs), Boolean.toString(warmupSteady), Long.toString(parks), Boolean.toString(sumOk),
-                lockStats);
+                Long.toString(warmupMs), Boolean.toString(warmupSteady), Long.toString(parks),
+                Long.toString(allocatedBytes), Boolean.toString(sumOk), lockStats);
     }
 
     /** One tab-separated line (labels never contain tabs). */
@@ -123,8 +131,8 @@ public record Result(String contender, String label, boolean turnstile, int rep,
                 Long.parseLong(v.get(i++)), Long.parseLong(v.get(i++)), Long.parseLong(v.get(i++)),
                 Long.parseLong(v.get(i++)), Long.parseLong(v.get(i++)), Double.parseDouble(v.get(i++)),
                 Integer.parseInt(v.get(i++)), Integer.parseInt(v.get(i++)), Long.parseLong(v.get(i++)),
-                Boolean.parseBoolean(v.get(i++)), Long.parseLong(v.get(i++)), Boolean.parseBoolean(v.get(i++)),
-                v.get(i));
+                Boolean.parseBoolean(v.get(i++)), Long.parseLong(v.get(i++)), Long.parseLong(v.get(i++)),
+                Boolean.parseBoolean(v.get(i++)), v.get(i));
     }
 
     static String num(double d) {

@@ -44,6 +44,7 @@ import java.util.function.ToDoubleFunction;
  * @param jain          median of each run's (worst-round) Jain index
  * @param parks         median JFR park count of the measured rounds, NaN when not counted
  * @param parksPerMillion median parks per million acquisitions
+ * @param allocatedPerOp median bytes allocated per operation over the measured rounds, NaN when not measured
  * @param cappedRounds  measured rounds stopped at the round cap, all repetitions together
  * @param warmupCapped  repetitions whose warm-up ended at its time cap rather than steady
  * @param warmupRounds  median number of warm-up rounds
@@ -55,7 +56,7 @@ public record Summary(String contender, String label, boolean turnstile, String 
                       double opsPerMs, double opsPerMsMin, double opsPerMsMax, double slowestRound, double fastestRound,
                       double ratio, double ratioMin, double ratioMax, double waitedShare, double waitedCount,
                       double waitP50, double waitP99, double waitP999, double waitMax, double jain,
-                      double parks, double parksPerMillion, int cappedRounds, int warmupCapped, double warmupRounds,
+                      double parks, double parksPerMillion, double allocatedPerOp, int cappedRounds, int warmupCapped, double warmupRounds,
                       boolean sumOk, String lockStats) {
 
     /** Column names, in the order of {@link #fields()}. */
@@ -65,6 +66,7 @@ public record Summary(String contender, String label, boolean turnstile, String 
             "opsPerMsSlowestRound", "opsPerMsFastestRound", "ratioToBaselineMedian", "ratioToBaselineMin",
             "ratioToBaselineMax", "waitedShareMedian", "waitedAcquisitionsMedian", "allAcqWaitP50nsMedian", "allAcqWaitP99nsMedian",
             "allAcqWaitP999nsMedian", "allAcqWaitMaxNsMedian", "jainMedian", "parksMedian", "parksPer1MAcqMedian",
+            "allocatedBytesPerOpMedian",
             "cappedRounds", "warmupCappedReps", "warmupRoundsMedian", "sumOk", "lockStats");
 
     /** Whether wait times were measured. */
@@ -91,7 +93,7 @@ public record Summary(String contender, String label, boolean turnstile, String 
                 Result.num(ratioMin), Result.num(ratioMax), Result.num(waitedShare), Result.num(waitedCount),
                 Result.num(waitP50),
                 Result.num(waitP99), Result.num(waitP999), Result.num(waitMax), Result.num(jain), Result.num(parks),
-                Result.num(parksPerMillion), Integer.toString(cappedRounds), Integer.toString(warmupCapped),
+                Result.num(parksPerMillion), Result.num(allocatedPerOp), Integer.toString(cappedRounds), Integer.toString(warmupCapped),
                 Result.num(warmupRounds), Boolean.toString(sumOk), lockStats);
     }
 
@@ -131,6 +133,7 @@ public record Summary(String contender, String label, boolean turnstile, String 
                     timed ? median(g, Result::waitP999) : Double.NaN, timed ? median(g, Result::waitMax) : Double.NaN,
                     median(g, Result::jain), parked ? median(g, Result::parks) : Double.NaN,
                     parked ? median(g, Result::parksPerMillion) : Double.NaN,
+                    g.stream().allMatch(r -> r.allocatedBytes() >= 0) ? median(g, Result::allocatedPerOp) : Double.NaN,
                     g.stream().mapToInt(Result::cappedRounds).sum(), (int) g.stream().filter(r -> !r.warmupSteady()).count(),
                     median(g, Result::warmupRounds), g.stream().allMatch(Result::sumOk), last.lockStats()));
         }

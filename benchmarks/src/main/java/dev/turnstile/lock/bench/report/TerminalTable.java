@@ -17,9 +17,9 @@ import java.util.Map;
  */
 public final class TerminalTable {
     private static final String HEADER = String.format(Locale.ROOT,
-            "  %-36s %26s %22s %17s %8s %8s %8s %8s %6s %8s %8s %4s",
+            "  %-36s %26s %22s %17s %8s %8s %8s %8s %6s %8s %8s %6s %4s",
             "contender", "ops/ms median [min-max]", "vs baseline [min-max]", "waited (share)", "p50", "p99", "p99.9", "max",
-            "Jain", "parks", "/1M acq", "sum");
+            "Jain", "parks", "/1M acq", "B/op", "sum");
 
     private TerminalTable() {
     }
@@ -34,7 +34,8 @@ public final class TerminalTable {
                     first.readPercent() > 0 ? ", " + first.readPercent() + "% reads" : "", first.opsPerWorker(),
                     first.rounds(), reps, reps == 1 ? "" : "s");
             out.printf(Locale.ROOT, "  waits %s; ops/ms: median round, [%s]; vs baseline: ÷ %s in the same rep%s;"
-                            + " parks: JFR jdk.ThreadPark over the measured rounds%n",
+                            + " parks: JFR jdk.ThreadPark over the measured rounds; B/op: bytes allocated per operation"
+                            + " by all threads then%n",
                     Report.WAIT_POPULATION, reps > 1 ? "min-max over reps" : "slowest-fastest round",
                     report.baselineLabel(), reps > 1 ? " (median [min-max])" : "");
             out.println(HEADER);
@@ -68,10 +69,10 @@ public final class TerminalTable {
         if (s.warmupCapped() > 0) {
             flags.add("warm-up capped in " + s.warmupCapped() + " of " + s.reps() + " reps");
         }
-        return String.format(Locale.ROOT, "%s %-36s %26s %22s %17s %8s %8s %8s %8s %6.3f %8s %8s %4s%s%s",
+        return String.format(Locale.ROOT, "%s %-36s %26s %22s %17s %8s %8s %8s %8s %6.3f %8s %8s %6s %4s%s%s",
                 s.turnstile() ? "*" : " ", s.label(), throughput, ratio, waited, wait(s, s.waitP50()),
                 wait(s, s.waitP99()), wait(s, s.waitP999()), wait(s, s.waitMax()), s.jain(), count(s.parks()),
-                count(s.parksPerMillion()), s.sumOk() ? "ok" : "FAIL",
+                count(s.parksPerMillion()), bytes(s.allocatedPerOp()), s.sumOk() ? "ok" : "FAIL",
                 flags.isEmpty() ? "" : "  (" + String.join(", ", flags) + ")",
                 s.lockStats().isEmpty() ? "" : "  [" + s.lockStats() + "]");
     }
@@ -84,6 +85,11 @@ public final class TerminalTable {
 
     private static String wait(Summary s, double nanos) {
         return s.waitsMeasured() ? nanos(Math.round(nanos)) : "n/a";
+    }
+
+    /** Bytes per operation: one decimal below 10, whole bytes above, "n/a" when not measured. */
+    static String bytes(double b) {
+        return Double.isNaN(b) ? "n/a" : String.format(Locale.ROOT, b < 10 ? "%.1f" : "%.0f", b);
     }
 
     private static String count(double c) {

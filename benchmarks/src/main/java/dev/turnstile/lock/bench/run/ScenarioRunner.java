@@ -80,6 +80,7 @@ public final class ScenarioRunner {
         List<RoundResult> rounds = new ArrayList<>();
         long parks = -1;
         ParkCounter counter = countParks ? startCounter() : null;
+        long allocatedBefore = allocatedBytes();
         try {
             for (int r = 1; r <= s.rounds(); r++) {
                 rounds.add(round.run(seed + 1000L * r));
@@ -89,7 +90,9 @@ public final class ScenarioRunner {
                 parks = stopCounter(counter);
             }
         }
-        return summarise(contender, s, rounds, timed, lockStats, warm, parks);
+        long allocatedAfter = allocatedBytes();
+        long allocated = allocatedBefore < 0 || allocatedAfter < 0 ? -1 : allocatedAfter - allocatedBefore;
+        return summarise(contender, s, rounds, timed, lockStats, warm, parks, allocated);
     }
 
     /** Runs warm-up rounds (seeded apart from the measured ones) until {@link #warmUp} says stop. */
@@ -112,6 +115,20 @@ public final class ScenarioRunner {
                 return new WarmUpOutcome(throughputs.length, elapsed, state == WarmUpRule.State.STEADY);
             }
         }
+    }
+
+    /**
+     * Bytes allocated so far by all of the JVM's threads, ended ones included (virtual threads'
+     * allocations count on their carriers), or -1 if the JVM cannot tell. The difference over the
+     * measured rounds shows a lock, or the harness around it, that allocates per operation where a
+     * peer does not (a guard that escape analysis could not remove, say).
+     */
+    static long allocatedBytes() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads
+                && threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled()) {
+            return threads.getTotalThreadAllocatedBytes();
+        }
+        return -1;
     }
 
     private static ParkCounter startCounter() {
@@ -139,7 +156,7 @@ public final class ScenarioRunner {
     }
 
     static Result summarise(Contender contender, Scenario s, List<RoundResult> rounds, boolean timed, String lockStats,
-                            WarmUpOutcome warm, long parks) {
+                            WarmUpOutcome warm, long parks, long allocatedBytes) {
         double[] throughput = rounds.stream().mapToDouble(RoundResult::opsPerMs).sorted().toArray();
         Histogram waits = new Histogram(3);
         long waited = 0;
@@ -169,6 +186,7 @@ public final class ScenarioRunner {
                 timed ? waited : -1,
                 waits.getValueAtPercentile(50), waits.getValueAtPercentile(99), waits.getValueAtPercentile(99.9),
                 waits.getMaxValue(), fairMin, fairMax, worstJain, capped,
-                warm.rounds(), TimeUnit.NANOSECONDS.toMillis(warm.nanos()), warm.steady(), parks, sumOk, lockStats);
+                warm.rounds(), TimeUnit.NANOSECONDS.toMillis(warm.nanos()), warm.steady(), parks, allocatedBytes, sumOk,
+                lockStats);
     }
 }

@@ -12,7 +12,7 @@ class SummaryTest {
                               long parks, boolean steady) {
         return new Result(contender, contender.toUpperCase(), false, rep, workload, "platform", 2, 0, 4, 100, 3, 1_000_000,
                 opsPerMs * 0.9, opsPerMs, opsPerMs * 1.1, waited, 0, 10, p999, p999 * 2, 1, 2, 0.5, 0, 3, 300, steady,
-                parks, true, "");
+                parks, parks < 0 ? -1 : 24L * 1_000_000 * rep, true, "");
     }
 
     @Test
@@ -38,6 +38,7 @@ class SummaryTest {
         assertEquals(6_000, a.waitMax(), 1e-9);
         assertEquals(70, a.parks(), 1e-9);
         assertEquals(70, a.parksPerMillion(), 1e-9, "a million acquisitions per run");
+        assertEquals(48, a.allocatedPerOp(), 1e-9, "median of 24, 48 and 72 bytes per operation");
         assertEquals(1, a.warmupCapped());
         assertEquals(1.0, Summary.of(runs, "base").get(1).ratio(), 1e-9, "the baseline against itself");
     }
@@ -59,6 +60,7 @@ class SummaryTest {
 
         assertFalse(s.waitsMeasured());
         assertTrue(Double.isNaN(s.parks()));
+        assertTrue(Double.isNaN(s.allocatedPerOp()));
         assertTrue(Double.isNaN(s.waitP999()));
     }
 
