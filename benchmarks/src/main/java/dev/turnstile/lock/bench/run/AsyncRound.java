@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.HdrHistogram.Histogram;
 
 /**
  * One round of the async mode: T tasks on a fixed pool ({@link #newPool}), each doing its
@@ -49,8 +50,8 @@ final class AsyncRound {
         });
     }
 
-    static RoundResult run(AsyncLockTable table, Scenario s, ExecutorService pool, long seed, long timeoutNanos)
-            throws InterruptedException {
+    static RoundResult run(AsyncLockTable table, Scenario s, ExecutorService pool, WaitHistograms waits, long seed,
+                           long timeoutNanos) throws InterruptedException {
         table.counters().clear();
         int n = s.workerCount();
         CountDownLatch done = new CountDownLatch(n);
@@ -58,7 +59,7 @@ final class AsyncRound {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Task[] tasks = new Task[n];
         for (int i = 0; i < n; i++) {
-            tasks[i] = new Task(i, table, s, seed + i, pool, done, finishLine, failure);
+            tasks[i] = new Task(i, table, s, seed + i, waits.forWorker(i), pool, done, finishLine, failure);
         }
         long start = System.nanoTime();
         for (Task t : tasks) {
@@ -88,8 +89,9 @@ final class AsyncRound {
         private final AtomicReference<Throwable> failure;
         private int completed;
 
-        Task(int id, AsyncLockTable table, Scenario scenario, long seed, ExecutorService pool, CountDownLatch done,
-             FinishLine finishLine, AtomicReference<Throwable> failure) {
+        Task(int id, AsyncLockTable table, Scenario scenario, long seed, Histogram waits, ExecutorService pool,
+             CountDownLatch done, FinishLine finishLine, AtomicReference<Throwable> failure) {
+            super(waits);
             this.id = id;
             this.table = table;
             this.counters = table.counters();

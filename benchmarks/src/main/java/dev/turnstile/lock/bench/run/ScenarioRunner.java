@@ -60,17 +60,18 @@ public final class ScenarioRunner {
      * @throws InterruptedException if interrupted while waiting for a round
      */
     public Result run(Contender contender, Scenario s) throws InterruptedException {
+        WaitHistograms waits = new WaitHistograms(s.workerCount());
         if (s.workers() == WorkerKind.ASYNC) {
             ExecutorService pool = AsyncRound.newPool(asyncPoolSize);
             try (AsyncLockTable table = contender.async().apply(s.locks())) {
-                return measure(contender, s, rs -> AsyncRound.run(table, s, pool, rs, roundTimeoutNanos), true, "");
+                return measure(contender, s, rs -> AsyncRound.run(table, s, pool, waits, rs, roundTimeoutNanos), true, "");
             } finally {
                 pool.shutdown();
                 pool.awaitTermination(10, TimeUnit.SECONDS);
             }
         }
         LockTable table = contender.blocking().apply(s.locks());
-        Result r = measure(contender, s, rs -> ThreadedRound.run(table, s, rs, roundTimeoutNanos), table.timesWaits(), "");
+        Result r = measure(contender, s, rs -> ThreadedRound.run(table, s, waits, rs, roundTimeoutNanos), table.timesWaits(), "");
         return r.withLockStats(table.lockStats());
     }
 

@@ -3,6 +3,7 @@ package dev.turnstile.lock.bench.run;
 import dev.turnstile.lock.bench.contender.LockTable;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
+import org.HdrHistogram.Histogram;
 
 /**
  * One round with platform or virtual threads: start T workers, hold them at a start gate until all
@@ -12,7 +13,8 @@ final class ThreadedRound {
     private ThreadedRound() {
     }
 
-    static RoundResult run(LockTable table, Scenario s, long seed, long timeoutNanos) throws InterruptedException {
+    static RoundResult run(LockTable table, Scenario s, WaitHistograms waits, long seed, long timeoutNanos)
+            throws InterruptedException {
         table.counters().clear();
         int n = s.workerCount();
         CountDownLatch ready = new CountDownLatch(n);
@@ -22,7 +24,7 @@ final class ThreadedRound {
         Worker[] workers = new Worker[n];
         Thread.Builder builder = s.workers() == WorkerKind.VIRTUAL ? Thread.ofVirtual() : Thread.ofPlatform();
         for (int i = 0; i < n; i++) {
-            workers[i] = new Worker(i, table, s, seed + i, ready, go, done, finishLine);
+            workers[i] = new Worker(i, table, s, seed + i, waits.forWorker(i), ready, go, done, finishLine);
             builder.name("lockbench-worker-" + i).start(workers[i]);
         }
         ready.await();
@@ -44,8 +46,9 @@ final class ThreadedRound {
         private final CountDownLatch done;
         private final FinishLine finishLine;
 
-        Worker(int id, LockTable table, Scenario scenario, long seed, CountDownLatch ready, CountDownLatch go,
-               CountDownLatch done, FinishLine finishLine) {
+        Worker(int id, LockTable table, Scenario scenario, long seed, Histogram waits, CountDownLatch ready,
+               CountDownLatch go, CountDownLatch done, FinishLine finishLine) {
+            super(waits);
             this.id = id;
             this.table = table;
             this.scenario = scenario;

@@ -26,7 +26,8 @@ class AsyncRoundTest {
                 TimeUnit.SECONDS.toNanos(30));
         ExecutorService pool = AsyncRound.newPool(THREADS);
         try (AsyncLockTable table = new NeverWaits(s.locks())) {
-            RoundResult r = AsyncRound.run(table, s, pool, 42, TimeUnit.SECONDS.toNanos(60));
+            RoundResult r = AsyncRound.run(table, s, pool, new WaitHistograms(TASKS), 42,
+                    TimeUnit.SECONDS.toNanos(60));
 
             long[] progress = r.progressAtFirstFinish();
             String seen = "operations per task when the first finished: " + Arrays.toString(progress);
