@@ -710,12 +710,7 @@ class AsyncFastPathBreakTest {
                 }
             })));
         }
-        try {
-            joinAll(threads, 40_000, errors);
-        } finally {
-            stop.set(true);
-            sampler.join(5000);
-        }
+        joinAll(threads, 40_000, errors, stop, sampler);
         assertEquals(null, badWord.get(), "a word the fast path must never meet");
         assertSettled(m, done.get());
         System.out.println("asyncFastPathAmongBlockingWaiters " + fairness + " virtual=" + virtual
@@ -876,12 +871,7 @@ class AsyncFastPathBreakTest {
                 }
             })));
         }
-        try {
-            joinAll(threads, 40_000, errors);
-        } finally {
-            stop.set(true);
-            toggler.join(5000);
-        }
+        joinAll(threads, 40_000, errors, stop, toggler);
         assertSettled(m, done.get());
         m.withLock(b -> b); // uncontended, no recording: clears a PROFILED nothing wants
         assertEquals(0, StateWord.of(m), () -> "state word " + Integer.toHexString(StateWord.of(m)));

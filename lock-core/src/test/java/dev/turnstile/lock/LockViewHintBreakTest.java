@@ -397,12 +397,7 @@ class LockViewHintBreakTest {
                 LockSupport.parkNanos(r.nextLong(50_000, 500_000));
             }
         });
-        try {
-            joinAll(threads, 45_000, errors);
-        } finally {
-            stop.set(true);
-            interrupter.join(5000);
-        }
+        joinAll(threads, 45_000, errors, stop, interrupter);
         assertSettled(m, done.get());
     }
 
@@ -688,12 +683,7 @@ class LockViewHintBreakTest {
             int id = i;
             threads.add(start(i % 2 == 1, "j" + i, guarded(errors, () -> mixedWorker(m, view, cond, id, 5000, done))));
         }
-        try {
-            joinAll(threads, 40_000, errors);
-        } finally {
-            stop.set(true);
-            toggler.join(5000);
-        }
+        joinAll(threads, 40_000, errors, stop, toggler);
         assertSettled(m, done.get());
         m.withLockDo(b -> { }); // no recording: the uncontended release clears PROFILED
         assertEquals(0, state(m), () -> Integer.toHexString(state(m)));

@@ -432,12 +432,7 @@ class QueuedFastPathBreakTest {
                 }
             })));
         }
-        try {
-            joinAll(threads, 40_000, errors);
-        } finally {
-            stop.set(true);
-            toggler.join(5000);
-        }
+        joinAll(threads, 40_000, errors, stop, toggler);
         assertEquals(done.get(), count(m));
         assertFalse(m.isLocked());
         long n = statsDone.get();
@@ -704,12 +699,7 @@ class QueuedFastPathBreakTest {
                 Thread.yield();
             }
         });
-        try {
-            joinAll(threads, 40_000, errors);
-        } finally {
-            stop.set(true);
-            interrupter.join(5000);
-        }
+        joinAll(threads, 40_000, errors, stop, interrupter);
         assertSettled(m, done.get());
     }
 

@@ -233,17 +233,8 @@ class ReadFirstFastPathBreakTest {
          */
         static <T> void holding(Mutex<T> m, Acq acq, boolean fair, Body body) throws Exception {
             switch (acq) {
-                case LOCK -> {
-                    MutexGuard<T> g = m.lock();
-                    body.run();
-                    if (fair) {
-                        g.unlockFair();
-                    } else {
-                        g.close();
-                    }
-                }
-                case LOCK_INTERRUPTIBLY -> {
-                    MutexGuard<T> g = m.lockInterruptibly();
+                case LOCK, LOCK_INTERRUPTIBLY -> {
+                    MutexGuard<T> g = acq == Acq.LOCK ? m.lock() : m.lockInterruptibly();
                     body.run();
                     if (fair) {
                         g.unlockFair();
@@ -621,12 +612,7 @@ class ReadFirstFastPathBreakTest {
                 LockSupport.parkNanos(500_000);
             }
         });
-        try {
-            joinAll(threads, 30_000, errors);
-        } finally {
-            stop.set(true);
-            interrupter.join(5000);
-        }
+        joinAll(threads, 30_000, errors, stop, interrupter);
         awaitUntil(() -> asyncPending.get() == 0);
         assertTrue(errors.isEmpty(), () -> "callback errors: " + errors);
         assertEquals(bumps.get(), (long) m.withLock(b -> b.n), "bumps counted");

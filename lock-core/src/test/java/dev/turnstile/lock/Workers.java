@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -66,6 +67,21 @@ final class Workers {
             throw new AssertionError("worker errors: " + errors.size() + " (first attached)", errors.peek());
         }
         assertTrue(stuck.isEmpty(), () -> "workers stuck (lost wake-up?):\n" + String.join("\n", stuck));
+    }
+
+    /**
+     * {@link #joinAll(List, long, ConcurrentLinkedQueue)}, then stops {@code disruptor} (an
+     * interrupter, a toggler: a loop that runs until {@code stop} is set) and joins it for up to 5 s,
+     * whether the workers' join passed or failed.
+     */
+    static void joinAll(List<Thread> threads, long millis, ConcurrentLinkedQueue<Throwable> errors,
+                        AtomicBoolean stop, Thread disruptor) throws InterruptedException {
+        try {
+            joinAll(threads, millis, errors);
+        } finally {
+            stop.set(true);
+            disruptor.join(5000);
+        }
     }
 
     /** Waits for {@code condition}, polled every millisecond, for at most 10 s. */

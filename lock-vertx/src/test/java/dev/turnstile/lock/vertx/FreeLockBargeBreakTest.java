@@ -123,6 +123,23 @@ class FreeLockBargeBreakTest {
         f.onComplete(ar -> context.runOnContext(v -> chain(context, left - 1, done, step)));
     }
 
+    /**
+     * Blocking threads on {@code m} and, beside them, {@link #STEPS} acquisitions made by {@code step}
+     * on each of two event-loop contexts and one virtual-thread context; then {@link #finish}.
+     */
+    private void onContextsBesideBlockingThreads(Vertx vertx, Mutex<long[]> m, Supplier<Future<?>> step)
+            throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> blocking = blocking(m, stop);
+        ThreadingModel[] models = {ThreadingModel.EVENT_LOOP, ThreadingModel.EVENT_LOOP, ThreadingModel.VIRTUAL_THREAD};
+        CountDownLatch done = new CountDownLatch(models.length);
+        for (ThreadingModel model : models) {
+            Context context = Contexts.deploy(vertx, model);
+            context.runOnContext(v -> chain(context, STEPS, done, step));
+        }
+        finish(m, blocking, stop, done);
+    }
+
     private void finish(Mutex<long[]> m, List<Thread> blocking, AtomicBoolean stop, CountDownLatch done)
             throws Exception {
         try {
@@ -145,56 +162,48 @@ class FreeLockBargeBreakTest {
     @EnumSource(Fairness.class)
     void contextsAndBlockingThreadsOnOneMutex(Fairness fairness, Vertx vertx) throws Exception {
         Mutex<long[]> m = Mutex.builder().fairness(fairness).build(new long[1]);
-        AtomicBoolean stop = new AtomicBoolean();
-        List<Thread> blocking = blocking(m, stop);
-        ThreadingModel[] models = {ThreadingModel.EVENT_LOOP, ThreadingModel.EVENT_LOOP, ThreadingModel.VIRTUAL_THREAD};
-        CountDownLatch done = new CountDownLatch(models.length);
-        for (ThreadingModel model : models) {
-            Context context = Contexts.deploy(vertx, model);
-            context.runOnContext(v -> chain(context, STEPS, done, () -> {
-                ThreadLocalRandom r = ThreadLocalRandom.current();
-                return switch (r.nextInt(4)) {
-                    case 0 -> VertxLocks.lock(m).andThen(ar -> {
-                        if (ar.succeeded()) {
-                            hold(ar.result().get());
-                            ar.result().close();
-                        } else {
-                            errors.add(ar.cause());
-                        }
-                    });
-                    case 1 -> VertxLocks.tryLock(m, Duration.ofNanos(r.nextInt(1, 200_000))).andThen(ar -> {
-                        if (ar.succeeded()) {
-                            hold(ar.result().get());
-                            ar.result().close();
-                        } else {
-                            expectTimeoutAtMost(ar);
-                        }
-                    });
-                    case 2 -> VertxLocks.withLock(m, g -> {
-                        hold(g.get());
-                        return Future.succeededFuture(1);
-                    }).andThen(ar -> {
-                        if (ar.failed()) {
-                            errors.add(ar.cause());
-                        }
-                    });
-                    default -> {
-                        PendingAcquisition<MutexGuard<long[]>> p = VertxLocks.pendingLock(m);
-                        Future<MutexGuard<long[]>> f = p.future().andThen(ar -> {
-                            if (ar.succeeded()) {
-                                hold(ar.result().get());
-                                ar.result().close();
-                            } else if (!(ar.cause() instanceof CancellationException)) {
-                                errors.add(ar.cause());
-                            }
-                        });
-                        p.cancel(); // withdrawn, or granted already: then the handler closes it
-                        yield f;
+        onContextsBesideBlockingThreads(vertx, m, () -> {
+            ThreadLocalRandom r = ThreadLocalRandom.current();
+            return switch (r.nextInt(4)) {
+                case 0 -> VertxLocks.lock(m).andThen(ar -> {
+                    if (ar.succeeded()) {
+                        hold(ar.result().get());
+                        ar.result().close();
+                    } else {
+                        errors.add(ar.cause());
                     }
-                };
-            }));
-        }
-        finish(m, blocking, stop, done);
+                });
+                case 1 -> VertxLocks.tryLock(m, Duration.ofNanos(r.nextInt(1, 200_000))).andThen(ar -> {
+                    if (ar.succeeded()) {
+                        hold(ar.result().get());
+                        ar.result().close();
+                    } else {
+                        expectTimeoutAtMost(ar);
+                    }
+                });
+                case 2 -> VertxLocks.withLock(m, g -> {
+                    hold(g.get());
+                    return Future.succeededFuture(1);
+                }).andThen(ar -> {
+                    if (ar.failed()) {
+                        errors.add(ar.cause());
+                    }
+                });
+                default -> {
+                    PendingAcquisition<MutexGuard<long[]>> p = VertxLocks.pendingLock(m);
+                    Future<MutexGuard<long[]>> f = p.future().andThen(ar -> {
+                        if (ar.succeeded()) {
+                            hold(ar.result().get());
+                            ar.result().close();
+                        } else if (!(ar.cause() instanceof CancellationException)) {
+                            errors.add(ar.cause());
+                        }
+                    });
+                    p.cancel(); // withdrawn, or granted already: then the handler closes it
+                    yield f;
+                }
+            };
+        });
     }
 
     /**
@@ -207,43 +216,35 @@ class FreeLockBargeBreakTest {
         LocalLocks locks = LocalLocks.of(vertx);
         Mutex<long[]> m = locks.mutex("barge", () -> new long[1]);
         long[] value = m.withLock(v -> v); // guarded by the mutex, so by the name's Lock too
-        AtomicBoolean stop = new AtomicBoolean();
-        List<Thread> blocking = blocking(m, stop);
-        ThreadingModel[] models = {ThreadingModel.EVENT_LOOP, ThreadingModel.EVENT_LOOP, ThreadingModel.VIRTUAL_THREAD};
-        CountDownLatch done = new CountDownLatch(models.length);
-        for (ThreadingModel model : models) {
-            Context context = Contexts.deploy(vertx, model);
-            context.runOnContext(v -> chain(context, STEPS, done, () -> {
-                ThreadLocalRandom r = ThreadLocalRandom.current();
-                return switch (r.nextInt(3)) {
-                    case 0 -> locks.getLocalLock("barge").andThen(ar -> {
-                        if (ar.succeeded()) {
-                            hold(value);
-                            ar.result().release();
-                        } else {
-                            errors.add(ar.cause());
-                        }
-                    });
-                    case 1 -> locks.getLocalLockWithTimeout("barge", r.nextInt(0, 2)).andThen(ar -> {
-                        if (ar.succeeded()) {
-                            hold(value);
-                            ar.result().release();
-                        } else {
-                            expectTimeoutAtMost(ar);
-                        }
-                    });
-                    default -> locks.withLocalLock("barge", () -> {
+        onContextsBesideBlockingThreads(vertx, m, () -> {
+            ThreadLocalRandom r = ThreadLocalRandom.current();
+            return switch (r.nextInt(3)) {
+                case 0 -> locks.getLocalLock("barge").andThen(ar -> {
+                    if (ar.succeeded()) {
                         hold(value);
-                        return Future.succeededFuture(1);
-                    }).andThen(ar -> {
-                        if (ar.failed()) {
-                            errors.add(ar.cause());
-                        }
-                    });
-                };
-            }));
-        }
-        finish(m, blocking, stop, done);
+                        ar.result().release();
+                    } else {
+                        errors.add(ar.cause());
+                    }
+                });
+                case 1 -> locks.getLocalLockWithTimeout("barge", r.nextInt(0, 2)).andThen(ar -> {
+                    if (ar.succeeded()) {
+                        hold(value);
+                        ar.result().release();
+                    } else {
+                        expectTimeoutAtMost(ar);
+                    }
+                });
+                default -> locks.withLocalLock("barge", () -> {
+                    hold(value);
+                    return Future.succeededFuture(1);
+                }).andThen(ar -> {
+                    if (ar.failed()) {
+                        errors.add(ar.cause());
+                    }
+                });
+            };
+        });
         assertEquals(1, locks.size(), "only the typed entry is left");
     }
 
